@@ -1,0 +1,106 @@
+"""Building the course: releases with nbgrader, solution notebooks, and drift checks of both."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+import course_config
+from autograder.notebook_io import write_notebook
+
+ROOT = Path(course_config.ROOT)
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+HIDDEN_TESTS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+
+
+class BuildError(Exception):
+    """nbgrader refused the source notebook, or the build could not run."""
+
+
+def nbgrader(*args: str, cwd: Path = ROOT) -> None:
+    """Run an nbgrader command with the course configuration; raise BuildError on failure."""
+    with tempfile.TemporaryDirectory(prefix="rnnkit-nbgrader-") as tmp:
+        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+        command = [sys.executable, "-m", "nbgrader", *args, "--config",
+                   str(ROOT / "course_config.py"),
+                   f"--CourseDirectory.db_url=sqlite:///{tmp}/gradebook.db"]
+        proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BuildError(f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-2000:]}"
+                         f"{proc.stderr[-4000:]}")
+
+
+def generate_release(assignment: str, release_root: Path) -> Path:
+    """Generate `assignment`'s student release under `release_root` with nbgrader."""
+    nbgrader("generate_assignment", assignment, "--force",
+             f"--CourseDirectory.release_directory={release_root}")
+    return release_root / assignment
+
+
+def solution_notebook(source: Path) -> nbformat.NotebookNode:
+    """The source notebook as a worked solution: markers and hidden test blocks removed."""
+    notebook = nbformat.read(str(source), as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        lines, hidden = [], False
+        for line in cell.source.splitlines():
+            stripped = line.strip()
+            if stripped == HIDDEN_TESTS[0]:
+                hidden = True
+            elif stripped == HIDDEN_TESTS[1]:
+                hidden = False
+            elif not hidden and stripped not in SOLUTION_MARKERS:
+                lines.append(line)
+        cell.source = "\n".join(lines).rstrip()
+        cell.outputs, cell.execution_count = [], None
+    return notebook
+
+
+def generate_solutions(assignment: str, solutions_root: Path) -> Path:
+    """Write `assignment`'s solution notebook(s) under `solutions_root`."""
+    out = solutions_root / assignment
+    for source in sorted((ROOT / "source" / assignment).glob("*.ipynb")):
+        write_notebook(solution_notebook(source), out / source.name)
+    return out
+
+
+def build(assignments: list[str]) -> None:
+    """Regenerate release/ and solutions/ for `assignments` in place."""
+    for assignment in assignments:
+        generate_release(assignment, ROOT / "release")
+        generate_solutions(assignment, ROOT / "solutions")
+
+
+def drift(assignments: list[str]) -> list[str]:
+    """Files whose committed release or solution differs from a fresh build (empty: no drift)."""
+    differences = []
+    with tempfile.TemporaryDirectory(prefix="rnnkit-build-") as tmp:
+        fresh = Path(tmp)
+        for assignment in assignments:
+            generate_release(assignment, fresh / "release")
+            generate_solutions(assignment, fresh / "solutions")
+            for kind in ("release", "solutions"):
+                differences += _compare(fresh / kind / assignment, ROOT / kind / assignment)
+    return differences
+
+
+def _compare(fresh: Path, committed: Path) -> list[str]:
+    if not committed.is_dir():
+        return [f"{committed.relative_to(ROOT)} is missing"]
+    comparison = filecmp.dircmp(fresh, committed)
+    out = [f"{committed.relative_to(ROOT)}/{name}: differs" for name in comparison.diff_files]
+    out += [f"{committed.relative_to(ROOT)}/{name}: missing" for name in comparison.left_only]
+    out += [f"{committed.relative_to(ROOT)}/{name}: not generated from source"
+            for name in comparison.right_only]
+    for name in comparison.common_files:  # dircmp compares shallowly; be exact
+        if not filecmp.cmp(fresh / name, committed / name, shallow=False) and \
+                f"{committed.relative_to(ROOT)}/{name}: differs" not in out:
+            out.append(f"{committed.relative_to(ROOT)}/{name}: differs")
+    return out

@@ -1,0 +1,171 @@
+"""The check library: declaring graded checks, and assertions on arrays and Keras models.
+
+Assertion messages are shown to students: they say what was expected and what the code gave,
+and never the hidden inputs themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from autograder.boundary import Artefacts, ExportedModel, StudentCodeError
+
+RECURRENT_LAYERS = ("SimpleRNN", "LSTM", "GRU")
+
+
+def check(points: float, failure: str) -> Callable:
+    """Declare a graded check: `points` it is worth, `failure` the headline a student reads."""
+    return pytest.mark.check(points=points, failure=failure)
+
+
+class CheckFailed(AssertionError):
+    """A check's condition does not hold; the message is meant for the student."""
+
+
+def expect(condition: bool, message: str) -> None:
+    """Fail the check with `message` unless `condition` holds."""
+    if not condition:
+        raise CheckFailed(message)
+
+
+def value(art: Artefacts, name: str) -> Any:
+    """The plain value a probe exported (raises StudentCodeError when the code failed)."""
+    return art.get(name).value
+
+
+def array(art: Artefacts, name: str, what: str) -> np.ndarray:
+    """The numpy array a probe returned; lists, tuples and tensors are refused with a message."""
+    exported = art.get(name)
+    kind = exported.pytype.rsplit(".", 1)[-1]
+    expect(isinstance(exported.value, np.ndarray) and exported.pytype == "numpy.ndarray",
+           f"{what} should return a numpy array; it returned a {kind}")
+    return exported.value
+
+
+def expect_shape(got: np.ndarray, shape: tuple, what: str) -> None:
+    expect(tuple(got.shape) == tuple(shape),
+           f"{what} should have shape {tuple(shape)}; it has shape {tuple(got.shape)}")
+
+
+def expect_equal_arrays(got: np.ndarray, want: np.ndarray, what: str) -> None:
+    expect_shape(got, want.shape, what)
+    expect(np.array_equal(got, want), f"{what} has the right shape but the wrong values")
+
+
+def expect_raises(art: Artefacts, name: str, exception: str, what: str) -> str:
+    """Check that probe `name` raised `exception`; return its message."""
+    raised = art.raised(name)
+    if raised is None:
+        try:
+            art.get(name)
+        except StudentCodeError as exc:  # the notebook did not run at all
+            raise CheckFailed(str(exc)) from None
+        raise CheckFailed(f"{what} should raise {exception}, but it returned a value")
+    kind, message = raised
+    expect(kind == exception, f"{what} should raise {exception}; it raised {kind}")
+    return message
+
+
+# --- Keras models --------------------------------------------------------------------------
+
+def model(art: Artefacts, name: str, what: str) -> Any:
+    """Load the Keras model a probe exported, in safe mode."""
+    exported = art.get(name).value
+    expect(isinstance(exported, ExportedModel), f"{what} should be a keras.Model")
+    return exported.load()
+
+
+def layers(model: Any) -> list:
+    """The model's layers, without the input layer and with wrappers unwrapped."""
+    out = []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        out.append(layer)
+    return out
+
+
+def inner(layer: Any) -> Any:
+    """The layer a TimeDistributed or Bidirectional wrapper holds (or the layer itself)."""
+    name = type(layer).__name__
+    if name == "TimeDistributed":
+        return layer.layer
+    if name == "Bidirectional":
+        return layer.forward_layer
+    return layer
+
+
+def layer_kind(layer: Any) -> str:
+    return type(inner(layer)).__name__
+
+
+def recurrent_layers(model: Any) -> list:
+    return [layer for layer in layers(model) if layer_kind(layer) in RECURRENT_LAYERS]
+
+
+def recurrent_params(kind: str, inputs: int, units: int) -> int:
+    """Parameters of one recurrent layer by formula (Keras 3 defaults; GRU has reset_after)."""
+    if kind == "SimpleRNN":
+        return units * (inputs + units + 1)
+    if kind == "LSTM":
+        return 4 * units * (inputs + units + 1)
+    if kind == "GRU":
+        return 3 * units * (inputs + units + 2)
+    raise ValueError(f"not a recurrent layer: {kind}")
+
+
+def dense_params(inputs: int, units: int) -> int:
+    return (inputs + 1) * units
+
+
+def output_shape(model: Any) -> tuple:
+    return tuple(model.outputs[0].shape)
+
+
+def final_activation(model: Any) -> str:
+    last = inner(layers(model)[-1])
+    activation = getattr(last, "activation", None)
+    return getattr(activation, "__name__", str(activation))
+
+
+def predict(model: Any, x: np.ndarray) -> np.ndarray:
+    """Run the model on grader-made inputs; a model that cannot take them fails the check."""
+    try:
+        return np.asarray(model.predict(x, verbose=0))
+    except Exception as exc:  # wrong input size, wrong rank...
+        raise CheckFailed(
+            f"the model cannot read inputs of shape {tuple(x.shape)} "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+        ) from None
+
+
+_NO_PARAMS = ("Dropout", "RepeatVector", "Activation", "Masking", "SpatialDropout1D",
+              "GaussianNoise", "Reshape")
+
+
+def sequential_params(model: Any, inputs: int) -> int:
+    """Parameters a stack of layers should have, by formula, for `inputs` features per step.
+
+    Each layer's size comes from its own configuration (units, output_dim); the count is
+    recomputed from those sizes, so a layer that is not what it claims to be does not match.
+    """
+    total, features = 0, inputs
+    for layer in layers(model):
+        kind, core = layer_kind(layer), inner(layer)
+        copies = 2 if type(layer).__name__ == "Bidirectional" else 1
+        if kind in RECURRENT_LAYERS:
+            total += copies * recurrent_params(kind, features, core.units)
+            features = copies * core.units
+        elif kind == "Dense":
+            total += dense_params(features, core.units)
+            features = core.units
+        elif kind == "Embedding":
+            total += core.input_dim * core.output_dim
+            features = core.output_dim
+        elif kind not in _NO_PARAMS:
+            raise CheckFailed(f"the model has a {kind} layer, which this assignment does not use")
+    return total

@@ -1,0 +1,178 @@
+"""Hidden checks of assignment 1: one-hot encoding and a character RNN."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.boundary import Artefacts
+from autograder.checks import lib
+from autograder.checks.lib import check, expect
+from autograder.checks.onehot import cases
+from course_config import ASSIGNMENTS
+
+THRESHOLDS = ASSIGNMENTS["onehot"].thresholds
+
+
+@check(2, "build_vocabulary should list each character once, in sorted order.")
+def test_vocabulary_is_sorted_and_unique(art: Artefacts) -> None:
+    for i, text in enumerate(cases.TEXTS):
+        got = lib.value(art, f"vocabulary_{i}")
+        want = cases.vocabulary(text)
+        expect(isinstance(got, list), f"it should return a list; it returned {type(got).__name__}")
+        expect(all(isinstance(ch, str) and len(ch) == 1 for ch in got),
+               "every entry should be a single character")
+        expect(len(got) == len(set(got)), "a character appears more than once")
+        expect(set(got) == set(want), f"for a text of {len(want)} distinct characters it returned "
+                                      f"{len(set(got))} distinct characters")
+        expect(got == want, "the characters are not in sorted order; sorting makes indices "
+                            "the same in every run, unlike list(set(text))")
+
+
+@check(1, "build_vocabulary('') should raise ValueError.")
+def test_vocabulary_rejects_empty_text(art: Artefacts) -> None:
+    lib.expect_raises(art, "vocabulary_empty", "ValueError", "build_vocabulary('')")
+
+
+@check(2, "lookup_tables should map each character to its position, and back.")
+def test_lookup_tables_are_inverse(art: Artefacts) -> None:
+    for i, text in enumerate(cases.TEXTS):
+        tables = lib.value(art, f"tables_{i}")
+        expect(isinstance(tables, (list, tuple)) and len(tables) == 2,
+               "it should return two dicts: (char_to_index, index_to_char)")
+        to_index, to_char = tables
+        vocab = cases.vocabulary(text)
+        expect(isinstance(to_index, dict) and isinstance(to_char, dict),
+               "both tables should be dicts")
+        expect(to_index == cases.char_to_index("".join(vocab)),
+               "char_to_index should give each character its position in the vocabulary")
+        expect(to_char == cases.index_to_char("".join(vocab)),
+               "index_to_char should give each position (an int) its character")
+
+
+@check(2, "encode should turn a text into a 1-D integer array of indices.")
+def test_encode_returns_indices(art: Artefacts) -> None:
+    table = cases.char_to_index(cases.ENCODE_ALPHABET)
+    for i, text in enumerate(cases.ENCODE_TEXTS):
+        got = lib.array(art, f"encode_{i}", "encode")
+        expect(got.dtype.kind in "iu", f"indices should be integers; the dtype is {got.dtype}")
+        lib.expect_equal_arrays(got, np.array([table[ch] for ch in text]),
+                                f"encode of a {len(text)}-character text")
+
+
+@check(1, "encode should raise ValueError for an unknown character (naming it) and for ''.")
+def test_encode_rejects_unknown_and_empty(art: Artefacts) -> None:
+    message = lib.expect_raises(art, "encode_unknown", "ValueError",
+                                "encode of a text with a character missing from the table")
+    expect("q" in message, "the error message should name the unknown character")
+    lib.expect_raises(art, "encode_empty", "ValueError", "encode('')")
+
+
+@check(3, "one_hot should return (batch, steps, vocab) arrays with a single 1 per step.")
+def test_one_hot_has_vocab_axis_last(art: Artefacts) -> None:
+    for i, (indices, size) in enumerate(cases.ONE_HOT_CASES):
+        got = lib.array(art, f"one_hot_{i}", "one_hot")
+        want = cases.one_hot(np.array(indices), size)
+        rank = np.ndim(indices)
+        lib.expect_equal_arrays(got, want, f"one_hot of a {rank}-D input with vocab_size={size}")
+
+
+@check(1, "one_hot should return float32 (Keras' to_categorical gives float64).")
+def test_one_hot_is_float32(art: Artefacts) -> None:
+    for i in range(len(cases.ONE_HOT_CASES)):
+        got = lib.array(art, f"one_hot_{i}", "one_hot")
+        expect(got.dtype == np.float32, f"the dtype is {got.dtype}, not float32")
+
+
+@check(2, "decode should turn indices, or one-hot rows / probabilities, back into a string.")
+def test_decode_reads_indices_and_probabilities(art: Artefacts) -> None:
+    want = "".join(cases.DECODE_ALPHABET[i] for i in cases.DECODE_INDICES)
+    got = lib.value(art, "decode_indices")
+    expect(isinstance(got, str), f"decode should return a str; it returned {type(got).__name__}")
+    expect(got == want, "decoding a 1-D array of indices gave the wrong string")
+    got = lib.value(art, "decode_probabilities")
+    expect(isinstance(got, str), f"decode should return a str; it returned {type(got).__name__}")
+    expect(got == want, "decoding a (steps, vocab) array of probabilities gave the wrong string; "
+                        "take the most likely character of each step (argmax on the last axis)")
+
+
+@check(2, "make_xy should pair each character (x, one-hot) with the next one (y, index).")
+def test_xy_targets_are_next_characters(art: Artefacts) -> None:
+    for i, text in enumerate(cases.XY_TEXTS):
+        pair = lib.value(art, f"xy_{i}")
+        expect(isinstance(pair, (list, tuple)) and len(pair) == 2, "it should return (x, y)")
+        x, y = pair
+        order = cases.vocabulary(text)
+        want_x, want_y = cases.next_char_targets(text, order)
+        expect(isinstance(x, np.ndarray) and isinstance(y, np.ndarray),
+               "x and y should be numpy arrays")
+        lib.expect_shape(x, want_x.shape, f"x for a {len(text)}-character text")
+        lib.expect_shape(y, (1, len(text) - 1), f"y for a {len(text)}-character text")
+        expect(np.array_equal(x, want_x), "x should be the one-hot of every character but the last")
+        expect(np.array_equal(y[0], want_y), "y should be the index of the next character at each "
+                                             "step (every character but the first)")
+
+
+@check(2, "build_char_rnn should be recurrent and give a softmax over the vocabulary at every step.")
+def test_char_rnn_returns_a_sequence_of_softmax(art: Artefacts) -> None:
+    net = lib.model(art, "char_rnn", "build_char_rnn(...)")
+    expect(lib.recurrent_layers(net), "the model has no recurrent layer (SimpleRNN, LSTM or GRU)")
+    shape = lib.output_shape(net)
+    expect(len(shape) == 3, f"the output should be (batch, steps, vocab); it is {shape}: "
+                            "a recurrent layer needs return_sequences=True to give every step")
+    expect(shape[-1] == 7, f"for vocab_size=7 the last axis should be 7; the output is {shape}")
+    expect(lib.final_activation(net) == "softmax", "the last layer should use a softmax")
+
+
+@check(1, "build_char_rnn's parameter count should match the formula for your HIDDEN_UNITS.")
+def test_char_rnn_parameter_count(art: Artefacts) -> None:
+    units = lib.value(art, "hidden_units")
+    expect(isinstance(units, int) and units > 0, "HIDDEN_UNITS should be a positive int")
+    net = lib.model(art, "char_rnn", "build_char_rnn(...)")
+    recurrent = lib.recurrent_layers(net)
+    expect(recurrent, "the model has no recurrent layer, so no formula applies")
+    expect(lib.inner(recurrent[0]).units == units,
+           f"the recurrent layer has {lib.inner(recurrent[0]).units} units, not HIDDEN_UNITS")
+    expected = lib.sequential_params(net, inputs=7)
+    expect(net.count_params() == expected,
+           f"the model has {net.count_params()} parameters; the formula gives {expected}")
+
+
+def _char_accuracy(art: Artefacts, model_name: str, vocab_name: str, text: str) -> float:
+    net = lib.model(art, model_name, model_name)
+    order = cases.vocabulary(text)
+    try:  # read the inputs in the student's own vocabulary order if it is a valid one
+        student_order = lib.value(art, vocab_name)
+        if sorted(student_order) == order:
+            order = list(student_order)
+    except Exception:
+        pass
+    x, targets = cases.next_char_targets(text, order)
+    probabilities = lib.predict(net, x)
+    expect(probabilities.shape == (1, len(text) - 1, len(order)),
+           f"the model should output (1, {len(text) - 1}, {len(order)}) for this text; "
+           f"it outputs {probabilities.shape}")
+    return float(np.mean(np.argmax(probabilities[0], axis=-1) == targets))
+
+
+@check(2, "hihello_model should predict 'ihello' from 'hihell'.")
+def test_hihello_model_predicts_ihello(art: Artefacts) -> None:
+    accuracy = _char_accuracy(art, "hihello_model", "hihello_vocabulary", cases.HIHELLO)
+    expect(accuracy >= THRESHOLDS["hihello_char_accuracy"],
+           f"it gets {round(accuracy * 6)} of 6 characters right; train it until all 6 are")
+
+
+@check(1, "dense_model should have no recurrent layer and give one prediction per step.")
+def test_dense_model_has_no_recurrence(art: Artefacts) -> None:
+    net = lib.model(art, "dense_model", "dense_model")
+    expect(not lib.recurrent_layers(net), "dense_model contains a recurrent layer")
+    shape = lib.output_shape(net)
+    expect(len(shape) == 3, f"the output should be (batch, steps, vocab); it is {shape}")
+
+
+@check(2, "sentence_model should predict each next character of the sentence.")
+def test_sentence_model_predicts_next_characters(art: Artefacts) -> None:
+    accuracy = _char_accuracy(art, "sentence_model", "sentence_vocabulary", cases.SENTENCE)
+    steps = len(cases.SENTENCE) - 1
+    expect(accuracy >= THRESHOLDS["sentence_char_accuracy"],
+           f"it gets {round(accuracy * steps)} of {steps} next characters right; "
+           f"at least {int(np.ceil(THRESHOLDS['sentence_char_accuracy'] * steps))} are needed")

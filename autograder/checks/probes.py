@@ -1,0 +1,34 @@
+"""Building probes: the declared values a student's process exports for the checks.
+
+A probe is plain JSON data: call a function of the notebook with grader-chosen arguments, or
+read one of its variables. Arguments that JSON cannot say directly carry a tag the exporter reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def call(name: str, function: str, *args: Any) -> dict:
+    """Export `function(*args)` under `name`."""
+    return {"name": name, "call": function, "args": list(args)}
+
+
+def variable(name: str, global_name: str) -> dict:
+    """Export the notebook's variable `global_name` under `name`."""
+    return {"name": name, "global": global_name}
+
+
+def array_arg(values: Any, dtype: str) -> dict:
+    """A numpy array argument."""
+    return {"__array__": values, "dtype": dtype}
+
+
+def dict_arg(mapping: dict) -> dict:
+    """A dict argument whose keys need not be strings."""
+    return {"__dict_items__": [[k, v] for k, v in mapping.items()]}
+
+
+def global_arg(global_name: str) -> dict:
+    """An argument taken from the notebook's own variable (e.g. the sizes it declares)."""
+    return {"__global__": global_name}

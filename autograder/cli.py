@@ -1,0 +1,131 @@
+"""Command line: ``python -m autograder <command>``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import course_config
+
+ASSIGNMENT_NAMES = list(course_config.ASSIGNMENTS)
+
+
+def _assignments(names: list[str]) -> list[str]:
+    unknown = [n for n in names if n not in course_config.ASSIGNMENTS]
+    if unknown:
+        raise SystemExit(f"error: unknown assignment {', '.join(unknown)} "
+                         f"(the course has: {', '.join(ASSIGNMENT_NAMES)})")
+    return names or ASSIGNMENT_NAMES
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from autograder.discovery import DiscoveryError, find_submissions
+    from autograder.grading import GraderError, grade
+    from autograder.reports import table, write_json
+
+    try:
+        submissions = find_submissions(args.paths)
+    except DiscoveryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    log = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
+    try:
+        results = grade(submissions, progress=log)
+    except GraderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    print(table(results, details=not args.brief))
+    if args.json:
+        write_json(results, args.json)
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from autograder.build import BuildError, build, drift
+
+    assignments = _assignments(args.assignments)
+    try:
+        if args.check:
+            differences = drift(assignments)
+            for line in differences:
+                print(line)
+            print("release/ and solutions/ match source/" if not differences else
+                  "release/ or solutions/ differ from source/: run `python -m autograder build`")
+            return 1 if differences else 0
+        build(assignments)
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"built release/ and solutions/ for {', '.join(assignments)}")
+    return 0
+
+
+def cmd_samples(args: argparse.Namespace) -> int:
+    from autograder.samples import write_samples
+
+    written = write_samples(_assignments(args.assignments), args.out)
+    print(f"wrote {len(written)} sample submissions under {args.out}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build, write the samples, and grade them."""
+    status = cmd_build(argparse.Namespace(assignments=[], check=False))
+    if status:
+        return status
+    cmd_samples(argparse.Namespace(assignments=[], out=args.out))
+    return cmd_grade(argparse.Namespace(paths=[args.out], json=args.json, quiet=False,
+                                        brief=False))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description="Build the RNN course and grade its notebooks: student code runs "
+                    "sandboxed; hidden checks run in a separate, trusted process.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    g = sub.add_parser("grade", help="grade notebooks, assignment folders or a submitted/ tree",
+                       description="Grade submissions and print a table of scores.")
+    g.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                   help="a notebook, an assignment folder, or nbgrader's submitted/ tree "
+                        "(student/assignment/notebook)")
+    g.add_argument("--json", type=Path, metavar="OUT.json", help="also write the results as JSON")
+    g.add_argument("--brief", action="store_true", help="one line per submission, no messages")
+    g.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    g.set_defaults(func=cmd_grade)
+
+    b = sub.add_parser("build", help="generate release/ and solutions/ from source/",
+                       description="Generate student releases (with nbgrader) and solution "
+                                   "notebooks from the source notebooks.")
+    b.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                   help=f"which ones (default: all of {', '.join(ASSIGNMENT_NAMES)})")
+    b.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if the committed files differ from a fresh build")
+    b.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("samples", help="write sample submissions (solutions, mistakes, blanks)",
+                       description="Write the bundled sample submissions as a submitted/ tree.")
+    s.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    s.add_argument("--out", type=Path, default=Path("samples/submitted"),
+                   help="where to write them (default: samples/submitted)")
+    s.set_defaults(func=cmd_samples)
+
+    d = sub.add_parser("demo", help="build, write the samples and grade them",
+                       description="The whole instructor loop on the bundled samples.")
+    d.add_argument("--out", type=Path, default=Path("samples/submitted"))
+    d.add_argument("--json", type=Path, default=Path("grades/samples.json"))
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,126 @@
+"""Grading a batch: run each notebook sandboxed, then every check in one trusted process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import course_config
+from autograder.checks import assignment_probes
+from autograder.discovery import Submission
+from autograder.notebook_io import NotebookError, digest, read_notebook
+from autograder.sandbox.limits import Limits
+from autograder.sandbox.runner import run_notebook
+from autograder.scoring.results import CheckResult, SubmissionResult
+
+CHECKS_DIR = Path(__file__).with_name("checks")
+ROOT = Path(course_config.ROOT)
+
+
+class GraderError(Exception):
+    """The grader itself failed (not a submission); grades from this run are not trustworthy."""
+
+
+def limits_for(assignment: str) -> Limits:
+    settings = course_config.ASSIGNMENTS[assignment]
+    return Limits(
+        cell_seconds=settings.cell_seconds,
+        submission_seconds=settings.submission_seconds,
+        memory_bytes=course_config.MEMORY_BYTES,
+        max_processes=course_config.MAX_PROCESSES,
+        max_file_bytes=course_config.MAX_FILE_BYTES,
+    )
+
+
+def support_files(assignment: str) -> tuple[Path, ...]:
+    folder = ROOT / "release" / assignment
+    return tuple(folder / name for name in course_config.ASSIGNMENTS[assignment].support_files)
+
+
+def run_trusted_checks(assignment: str, entries: list[dict], workdir: Path) -> list[dict]:
+    """Run `assignment`'s hidden checks over exported artefacts in a fresh trusted process."""
+    listing, results = workdir / "submissions.json", workdir / "results.json"
+    listing.write_text(json.dumps(entries), encoding="utf-8")
+    command = [
+        sys.executable, "-m", "pytest", str(CHECKS_DIR / assignment),
+        "-p", "autograder.scoring.plugin", "-p", "no:cacheprovider",
+        "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(ROOT),
+        "--submissions", str(listing), "--results", str(results), "-q", "--no-header", "-rN",
+    ]
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                          env={**_clean_env(), "PYTHONPATH": str(ROOT)})
+    if proc.returncode not in (0, 1) or not results.is_file():
+        raise GraderError(f"the hidden checks of {assignment} could not run:\n"
+                          f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return json.loads(results.read_text(encoding="utf-8"))
+
+
+def _clean_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")} | {
+        "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
+
+
+def grade(
+    submissions: list[Submission],
+    progress: Callable[[str], None] = lambda line: None,
+) -> list[SubmissionResult]:
+    """Grade `submissions`, one sandboxed run each, then the checks of each assignment in one go."""
+    results: list[SubmissionResult] = []
+    by_assignment: dict[str | None, list[Submission]] = {}
+    for sub in submissions:
+        by_assignment.setdefault(sub.assignment, []).append(sub)
+
+    for assignment, subs in by_assignment.items():
+        if assignment is None:
+            for sub in subs:
+                results.append(SubmissionResult(
+                    sub.student, "?", sub.notebook.name, digest=digest(sub.notebook),
+                    problem="cannot tell which assignment this notebook is for: keep the "
+                            "notebook's name and folder as released"))
+            continue
+        results.extend(_grade_assignment(assignment, subs, progress))
+    return results
+
+
+def _grade_assignment(assignment: str, subs: list[Submission],
+                      progress: Callable[[str], None]) -> list[SubmissionResult]:
+    probes = assignment_probes(assignment)
+    limits = limits_for(assignment)
+    with tempfile.TemporaryDirectory(prefix=f"rnnkit-{assignment}-") as tmp:
+        tmpdir = Path(tmp)
+        entries, partial = [], {}
+        for index, sub in enumerate(subs):
+            started = time.monotonic()
+            result = SubmissionResult(sub.student, assignment, sub.notebook.name,
+                                      digest=digest(sub.notebook))
+            entry = {"id": f"s{index}", "artefacts": str(tmpdir / f"s{index}-none"),
+                     "failure": None}
+            try:
+                read_notebook(sub.notebook)
+            except NotebookError as exc:
+                result.problem = str(exc)
+                entry["failure"] = f"the notebook could not be read: {exc}"
+            else:
+                run = run_notebook(sub.notebook, probes, tmpdir / f"s{index}", limits,
+                                   support_files(assignment))
+                entry["artefacts"], entry["failure"] = str(run.artefacts_dir), run.failure
+                result.problem = run.failure
+            result.seconds = time.monotonic() - started
+            progress(f"ran {sub.key} in {result.seconds:.1f} s"
+                     + (f" ({result.problem})" if result.problem else ""))
+            entries.append(entry)
+            partial[entry["id"]] = result
+        started = time.monotonic()
+        for row in run_trusted_checks(assignment, entries, tmpdir):
+            row.pop("internal_error", None)
+            partial[row.pop("submission")].checks.append(CheckResult(**row))
+        progress(f"checked {len(subs)} {assignment} submission(s) in "
+                 f"{time.monotonic() - started:.1f} s")
+    return list(partial.values())

@@ -1,0 +1,1 @@
+"""The untrusted side: running a student's notebook in its own process, under limits."""

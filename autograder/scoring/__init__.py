@@ -1,0 +1,1 @@
+"""Scores: plain dataclasses for results, and the pytest plugin that produces them."""
