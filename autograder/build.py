@@ -28,8 +28,10 @@ def nbgrader(*args: str, cwd: Path = ROOT) -> None:
     with tempfile.TemporaryDirectory(prefix="rnnkit-nbgrader-") as tmp:
         env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
         command = [sys.executable, "-m", "nbgrader", *args, "--config",
-                   str(ROOT / "course_config.py"),
-                   f"--CourseDirectory.db_url=sqlite:///{tmp}/gradebook.db"]
+                   str(ROOT / "course_config.py")]
+        if not any(arg.startswith("--CourseDirectory.db_url") for arg in args):
+            # A throwaway gradebook: building a release must not touch the instructor's.
+            command.append(f"--CourseDirectory.db_url=sqlite:///{tmp}/gradebook.db")
         proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise BuildError(f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-2000:]}"

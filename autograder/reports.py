@@ -29,7 +29,7 @@ def table(results: list[SubmissionResult], details: bool = True) -> str:
             lines.append(f"    ! {r.problem}")
         if details:
             for c in r.checks:
-                if not c.passed:
+                if not c.passed and not (r.problem and r.problem in c.message):
                     lines.append(f"    - {c.name} (-{c.max_score:g}): {c.message}")
     return "\n".join(lines)
 

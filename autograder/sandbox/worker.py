@@ -51,9 +51,11 @@ def run(job: dict) -> dict:
             outdir=job["outdir"],
         )
     )
+    student_cells = list(notebook.cells)
+    notebook.cells.append(export_cell)  # nbclient addresses cells by their index
     try:
         with client.setup_kernel():
-            for index, cell in enumerate(notebook.cells):
+            for index, cell in enumerate(student_cells):
                 if cell.cell_type != "code":
                     continue
                 client.execute_cell(cell, index)
@@ -64,7 +66,7 @@ def run(job: dict) -> dict:
                             "grade_id": cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"),
                             "error": f"{output.get('ename')}: {str(output.get('evalue'))[:300]}",
                         })
-            client.execute_cell(export_cell, len(notebook.cells))
+            client.execute_cell(export_cell, len(student_cells))
             errors = [o for o in export_cell.outputs if o.get("output_type") == "error"]
             if errors:
                 status["failure"] = (

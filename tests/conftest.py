@@ -1,0 +1,46 @@
+"""Shared fixtures of the kit's own test suite, and the opt-in markers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import course_config
+
+ROOT = Path(course_config.ROOT)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--runslow", action="store_true", help="also run tests marked slow")
+    parser.addoption("--calibrate", action="store_true",
+                     help="also re-measure the accuracy thresholds (several seeds, minutes)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "slow" in item.keywords and not config.getoption("--runslow"):
+            item.add_marker(pytest.mark.skip(reason="slow: run with --runslow"))
+        if "calibration" in item.keywords and not config.getoption("--calibrate"):
+            item.add_marker(pytest.mark.skip(reason="calibration: run with --calibrate"))
+
+
+@pytest.fixture(scope="session")
+def graded_samples(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Every bundled sample submission, graded in one batch: {(student, assignment): result}."""
+    from autograder.discovery import find_submissions
+    from autograder.grading import grade
+    from autograder.samples import write_samples
+
+    out = tmp_path_factory.mktemp("samples")
+    write_samples(list(course_config.ASSIGNMENTS), out)
+    results = grade(find_submissions([out]))
+    return {(r.student, r.assignment): r for r in results}
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A scratch copy of nothing: a temporary folder for one test."""
+    yield tmp_path
+    shutil.rmtree(tmp_path, ignore_errors=True)

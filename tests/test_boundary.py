@@ -1,0 +1,95 @@
+"""The trust boundary: what the student's process exports is read back as data, never code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.boundary import Artefacts, StudentCodeError
+from autograder.sandbox.exporter import export
+
+
+class AlwaysEqual:
+    """What a cheater returns: equal to everything, with a convincing shape."""
+
+    shape = (1, 6, 5)
+    dtype = np.float32
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+
+def exported(tmp_path: Path, probes: list[dict], namespace: dict) -> Artefacts:
+    export(probes, str(tmp_path), namespace)
+    return Artefacts(tmp_path)
+
+
+def test_values_round_trip_with_their_python_types(tmp_path: Path) -> None:
+    namespace = {"f": lambda: (["a", "b"], {0: "x", 1: "y"}, np.arange(3, dtype=np.int32), "é", 2)}
+    art = exported(tmp_path, [{"name": "r", "call": "f", "args": []}], namespace)
+    result = art.get("r")
+    assert result.pytype == "builtins.tuple"
+    letters, table, numbers, text, count = result.value
+    assert letters == ["a", "b"] and table == {0: "x", 1: "y"} and text == "é" and count == 2
+    assert numbers.dtype == np.int32 and numbers.tolist() == [0, 1, 2]
+
+
+def test_arguments_are_rebuilt_as_arrays_and_int_keyed_dicts(tmp_path: Path) -> None:
+    seen = {}
+    namespace = {"f": lambda a, d: seen.update(a=a, d=d)}
+    probe = {"name": "r", "call": "f",
+             "args": [{"__array__": [[1, 2]], "dtype": "int64"}, {"__dict_items__": [[0, "a"]]}]}
+    exported(tmp_path, [probe], namespace)
+    assert seen["a"].dtype == np.int64 and seen["a"].shape == (1, 2)
+    assert seen["d"] == {0: "a"}
+
+
+def test_an_always_equal_object_is_refused_not_compared(tmp_path: Path) -> None:
+    art = exported(tmp_path, [{"name": "r", "global": "x"}], {"x": AlwaysEqual()})
+    with pytest.raises(StudentCodeError, match="not a number, string or array"):
+        art.get("r")
+
+
+def test_exceptions_in_student_code_are_recorded(tmp_path: Path) -> None:
+    def broken():
+        raise KeyError("z")
+
+    art = exported(tmp_path, [{"name": "r", "call": "broken"}, {"name": "m", "call": "missing"}],
+                   {"broken": broken})
+    assert art.raised("r") == ("KeyError", "'z'")
+    with pytest.raises(StudentCodeError, match="NameError"):
+        art.get("m")
+
+
+def test_pickled_arrays_are_never_loaded(tmp_path: Path) -> None:
+    np.save(tmp_path / "r.npy", np.array([object()], dtype=object), allow_pickle=True)
+    (tmp_path / "manifest.json").write_text(json.dumps(
+        {"r": {"result": {"type": "numpy.ndarray", "array": "r.npy"}}}))
+    with pytest.raises(StudentCodeError, match="could not be read safely"):
+        Artefacts(tmp_path).get("r")
+
+
+def test_files_outside_the_export_folder_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    np.save(tmp_path / "secret.npy", np.zeros(2))
+    (tmp_path / "out" / "manifest.json").write_text(json.dumps(
+        {"r": {"result": {"type": "numpy.ndarray", "array": "../secret.npy"}}}))
+    with pytest.raises(StudentCodeError, match="corrupt"):
+        Artefacts(tmp_path / "out").get("r")
+
+
+def test_a_failed_run_explains_itself_for_every_probe(tmp_path: Path) -> None:
+    art = Artefacts(tmp_path, failure="the notebook did not finish within 10 s")
+    with pytest.raises(StudentCodeError, match="within 10 s"):
+        art.get("anything")
+
+
+def test_corrupt_manifests_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_bytes(b"\xff\xfe not json")
+    with pytest.raises(StudentCodeError, match="corrupt"):
+        Artefacts(tmp_path).get("r")

@@ -1,0 +1,59 @@
+"""The check library agrees with Keras itself, and loads student models safely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import pytest
+
+from autograder.boundary import Artefacts, StudentCodeError
+from autograder.checks import lib
+from autograder.sandbox.exporter import export
+
+
+@pytest.mark.parametrize("layer", [keras.layers.SimpleRNN, keras.layers.LSTM, keras.layers.GRU])
+@pytest.mark.parametrize("inputs,units", [(5, 8), (12, 128), (1, 32)])
+def test_recurrent_formulas_match_keras(layer, inputs: int, units: int) -> None:
+    model = keras.Sequential([keras.Input((None, inputs)), layer(units)])
+    assert lib.recurrent_params(layer.__name__, inputs, units) == model.count_params()
+
+
+def test_stack_formula_covers_wrappers_and_embeddings() -> None:
+    model = keras.Sequential([
+        keras.Input((None,), dtype="int32"),
+        keras.layers.Embedding(100, 16),
+        keras.layers.Bidirectional(keras.layers.LSTM(8, return_sequences=True)),
+        keras.layers.Dropout(0.1),
+        keras.layers.TimeDistributed(keras.layers.Dense(4, activation="softmax")),
+    ])
+    assert lib.sequential_params(model, inputs=100) == model.count_params()
+
+
+
+def test_reference_counts_from_the_course() -> None:
+    assert lib.recurrent_params("SimpleRNN", 5, 8) + lib.dense_params(8, 5) == 157
+    # seq2seq addition, 128 units, 12 symbols: encoder + decoder + per-step Dense
+    for kind, total in (("SimpleRNN", 52_492), ("GRU", 155_148), ("LSTM", 205_324)):
+        assert (lib.recurrent_params(kind, 12, 128) + lib.recurrent_params(kind, 128, 128)
+                + lib.dense_params(128, 12)) == total
+
+
+def _exported_model(tmp_path: Path, model: keras.Model) -> Artefacts:
+    export([{"name": "m", "global": "m"}], str(tmp_path), {"m": model})
+    return Artefacts(tmp_path)
+
+
+def test_models_round_trip_through_safe_loading(tmp_path: Path) -> None:
+    model = keras.Sequential([keras.Input((None, 3)), keras.layers.GRU(4, return_sequences=True),
+                              keras.layers.Dense(3, activation="softmax")])
+    loaded = lib.model(_exported_model(tmp_path, model), "m", "the model")
+    assert lib.output_shape(loaded) == (None, None, 3)
+    assert [lib.layer_kind(layer) for layer in lib.layers(loaded)] == ["GRU", "Dense"]
+    assert lib.final_activation(loaded) == "softmax"
+
+
+def test_a_lambda_layer_is_refused_without_running_it(tmp_path: Path) -> None:
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Lambda(lambda x: x * 2)])
+    with pytest.raises(StudentCodeError, match="could not be loaded safely"):
+        lib.model(_exported_model(tmp_path, model), "m", "the model")

@@ -1,0 +1,65 @@
+"""nbgrader's own path: Validate for students, and autograde totals equal to the trusted grader's."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import course_config
+from autograder.build import nbgrader
+
+ROOT = Path(course_config.ROOT)
+ASSIGNMENT = "onehot"
+NOTEBOOK = course_config.ASSIGNMENTS[ASSIGNMENT].notebook
+
+
+def validate(notebook: Path) -> str:
+    """What `nbgrader validate` tells a student about `notebook` (it exits 0 either way)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "validate", str(notebook)],
+        capture_output=True, text=True, cwd=notebook.parent,
+    )
+    return proc.stdout + proc.stderr
+
+
+def test_validate_passes_the_solution_and_flags_the_blank_release(tmp_path: Path) -> None:
+    solution = tmp_path / "solution" / NOTEBOOK
+    shutil.copytree(ROOT / "solutions" / ASSIGNMENT, solution.parent)
+    assert "Success! Your notebook passes all the tests." in validate(solution)
+    blank = tmp_path / "blank" / NOTEBOOK
+    shutil.copytree(ROOT / "release" / ASSIGNMENT, blank.parent)
+    report = validate(blank)
+    assert "VALIDATION FAILED" in report and "NotImplementedError" in report
+
+
+def test_nbgrader_autograde_totals_equal_the_trusted_grader(graded_samples: dict,
+                                                             tmp_path: Path) -> None:
+    """Same notebooks, two graders: nbgrader's in-kernel run and the sandboxed trusted one."""
+    from nbgrader.api import Gradebook
+
+    from autograder.samples import variants
+
+    students = ["solution", "blank-release", *[v.student for v in variants(ASSIGNMENT)][:2]]
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "source" / ASSIGNMENT, course / "source" / ASSIGNMENT)
+    db = f"sqlite:///{tmp_path}/gradebook.db"
+    settings = (f"--CourseDirectory.root={course}", f"--CourseDirectory.db_url={db}")
+    nbgrader("generate_assignment", ASSIGNMENT, "--force", *settings)
+    samples = tmp_path / "samples"
+    from autograder.samples import write_samples
+
+    for path in write_samples([ASSIGNMENT], samples):
+        student = path.parts[-3]
+        if student in students:
+            shutil.copytree(path.parent, course / "submitted" / student / ASSIGNMENT)
+    nbgrader("autograde", ASSIGNMENT, "--force", *settings)
+    with Gradebook(db) as gradebook:
+        for student in students:
+            submission = gradebook.find_submission(ASSIGNMENT, student)
+            trusted = graded_samples[(student, ASSIGNMENT)]
+            assert (submission.score, submission.max_score) == pytest.approx(
+                (trusted.score, trusted.max_score)), student
