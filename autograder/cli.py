@@ -23,6 +23,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from autograder.discovery import DiscoveryError, find_submissions
     from autograder.grading import GraderError, grade
     from autograder.reports import table, write_json
+    from autograder.store import GradeStore
 
     try:
         submissions = find_submissions(args.paths)
@@ -30,8 +31,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     log = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
+    store = GradeStore(args.store) if args.store else None
     try:
-        results = grade(submissions, progress=log)
+        results = grade(submissions, progress=log, store=store, regrade=args.regrade)
     except GraderError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
@@ -77,7 +79,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return status
     cmd_samples(argparse.Namespace(assignments=[], out=args.out))
     return cmd_grade(argparse.Namespace(paths=[args.out], json=args.json, quiet=False,
-                                        brief=False))
+                                        brief=False, store=None, regrade=False))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -94,6 +96,11 @@ def parser() -> argparse.ArgumentParser:
                    help="a notebook, an assignment folder, or nbgrader's submitted/ tree "
                         "(student/assignment/notebook)")
     g.add_argument("--json", type=Path, metavar="OUT.json", help="also write the results as JSON")
+    g.add_argument("--store", type=Path, metavar="DIR",
+                   help="keep each result in DIR as soon as it is graded; a re-run skips "
+                        "submissions unchanged since (resume after a crash or Ctrl-C)")
+    g.add_argument("--regrade", action="store_true",
+                   help="with --store: grade again even if unchanged")
     g.add_argument("--brief", action="store_true", help="one line per submission, no messages")
     g.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     g.set_defaults(func=cmd_grade)

@@ -17,6 +17,7 @@ from autograder.notebook_io import NotebookError, digest, read_notebook
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.runner import run_notebook
 from autograder.scoring.results import CheckResult, SubmissionResult
+from autograder.store import GradeStore, checks_version
 
 CHECKS_DIR = Path(__file__).with_name("checks")
 ROOT = Path(course_config.ROOT)
@@ -70,8 +71,15 @@ def _clean_env() -> dict[str, str]:
 def grade(
     submissions: list[Submission],
     progress: Callable[[str], None] = lambda line: None,
+    store: GradeStore | None = None,
+    regrade: bool = False,
 ) -> list[SubmissionResult]:
-    """Grade `submissions`, one sandboxed run each, then the checks of each assignment in one go."""
+    """Grade `submissions`: each runs sandboxed, then its assignment's checks run in batches.
+
+    With a `store`, each batch's results are saved as soon as they exist, and a submission whose
+    stored result graded the same notebook with the same checks is not graded again (unless
+    `regrade`).
+    """
     results: list[SubmissionResult] = []
     by_assignment: dict[str | None, list[Submission]] = {}
     for sub in submissions:
@@ -85,8 +93,25 @@ def grade(
                     problem="cannot tell which assignment this notebook is for: keep the "
                             "notebook's name and folder as released"))
             continue
-        results.extend(_grade_assignment(assignment, subs, progress))
-    return results
+        version = checks_version(assignment)
+        todo = []
+        for sub in subs:
+            stored = None if (store is None or regrade) else store.get(
+                sub.student, assignment, sub.notebook.name, digest(sub.notebook), version)
+            if stored is not None:
+                progress(f"kept {sub.key}: unchanged since it was graded")
+                results.append(stored)
+            else:
+                todo.append(sub)
+        for start in range(0, len(todo), course_config.CHECK_BATCH):
+            batch = _grade_assignment(assignment, todo[start:start + course_config.CHECK_BATCH],
+                                      progress)
+            for result in batch:
+                if store is not None:
+                    store.put(result, version)
+            results.extend(batch)
+    order = {sub.key: i for i, sub in enumerate(submissions)}
+    return sorted(results, key=lambda r: order.get(f"{r.student}/{r.assignment}/{r.notebook}", 0))
 
 
 def _grade_assignment(assignment: str, subs: list[Submission],

@@ -23,6 +23,8 @@ def _encode_arg(value):
     if isinstance(value, dict) and "__tuple__" in value:
         return tuple(_encode_arg(v) for v in value["__tuple__"])
     if isinstance(value, dict) and "__global__" in value:
+        if value["__global__"] not in _GLOBALS:
+            raise NameError(f"name '{value['__global__']}' is not defined")
         return _GLOBALS[value["__global__"]]
     if isinstance(value, dict):
         return {k: _encode_arg(v) for k, v in value.items()}

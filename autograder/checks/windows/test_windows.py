@@ -1,0 +1,349 @@
+"""Hidden checks of assignment 2: windows over a series, the RNN layout, and next-character windows."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from autograder.boundary import Artefacts
+from autograder.checks import lib
+from autograder.checks.lib import CheckFailed, check, expect
+from autograder.checks.windows import cases
+from course_config import ASSIGNMENTS
+
+THRESHOLDS = ASSIGNMENTS["windows"].thresholds
+
+# (probe, series, step, how a message names the case)
+_WINDOW_CASES = (
+    *[(f"windows_{step}", cases.WINDOW_SERIES, step, f"a 23-value array with step={step}")
+      for step in cases.WINDOW_STEPS],
+    ("windows_edge", np.array(cases.EDGE_SERIES), cases.EDGE_STEP,
+     f"a {len(cases.EDGE_SERIES)}-value array with step={cases.EDGE_STEP} (one window)"),
+    ("windows_list", cases.LIST_SERIES, cases.LIST_STEP,
+     f"a Python list with step={cases.LIST_STEP}"),
+    ("windows_int", cases.INT_SERIES, cases.INT_STEP,
+     f"a list of integers with step={cases.INT_STEP}"),
+    ("windows_float32", np.array(cases.FLOAT32_SERIES, dtype=np.float32), cases.FLOAT32_STEP,
+     f"a float32 array with step={cases.FLOAT32_STEP}"),
+)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _parts(art: Artefacts, name: str, count: int, what: str) -> list:
+    """The `count` values a function returned as a tuple (the exporter keeps each part's data)."""
+    got = lib.value(art, name)
+    expect(isinstance(got, (tuple, list)) and len(got) == count,
+           f"{what} should return a tuple of {count} arrays; it returned "
+           f"{type(got).__name__}{f' of length {len(got)}' if isinstance(got, (tuple, list)) else ''}")
+    return list(got)
+
+
+def _numbers(part, what: str) -> np.ndarray:
+    """A returned part as a float array (lists accepted here: the type has its own check)."""
+    try:
+        array = np.asarray(part, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CheckFailed(f"{what} is not a rectangular array of numbers") from None
+    return array
+
+
+def _step(art: Artefacts) -> int:
+    step = lib.value(art, "step")
+    low, high = cases.SINE_STEP_RANGE
+    expect(isinstance(step, int) and not isinstance(step, bool) and low <= step <= high,
+           f"STEP should be an int between {low} and {high}; it is {step!r}")
+    return step
+
+
+def _input_shape(net, what: str) -> tuple:
+    try:
+        return tuple(net.inputs[0].shape)
+    except Exception:
+        raise CheckFailed(f"{what} has no input shape: start it with keras.Input(...)") from None
+
+
+def _check_stack(net, what: str, steps: int, features: int) -> None:
+    """Input (None, steps, features), and a parameter count equal to the formula's."""
+    shape = _input_shape(net, what)
+    if shape == (None, 1, steps) and features == 1 and steps > 1:
+        raise CheckFailed(
+            f"{what} reads inputs of shape {shape}: one timestep of {steps} features, so the "
+            f"recurrent layer runs once and never carries a state. It should read "
+            f"(None, {steps}, 1): {steps} timesteps of one value")
+    expect(shape == (None, steps, features),
+           f"{what} should read inputs of shape (None, {steps}, {features}); it reads {shape}")
+    expected = lib.sequential_params(net, inputs=features)
+    expect(net.count_params() == expected,
+           f"{what} has {net.count_params()} parameters; for its layer sizes and "
+           f"{features} input feature(s) per step the formula gives {expected}")
+
+
+def measure_sine_mse(net, step: int) -> float:
+    """Test MSE of `net` on the grader's own noisy sine (200 windows after index 800)."""
+    x, y = cases.sine_test_windows(step)
+    predictions = lib.predict(net, x)
+    expect(predictions.size == len(y),
+           f"for {len(y)} windows the model should give {len(y)} numbers (output (None, 1)); "
+           f"it gives an array of shape {predictions.shape}")
+    return float(np.mean((predictions.reshape(-1).astype(np.float64) - y) ** 2))
+
+
+def measure_char_accuracy(net) -> float:
+    """Share of the sentence's next characters `net` predicts right (sorted vocabulary, one-hot)."""
+    x, y = cases.char_windows(cases.SENTENCE, cases.CHAR_SIZE)
+    vocab = len(cases.vocabulary(cases.SENTENCE))
+    probabilities = lib.predict(net, cases.one_hot(x, vocab))
+    expect(probabilities.shape == (len(y), vocab),
+           f"for {len(y)} windows of the sentence the model should output ({len(y)}, {vocab}) "
+           f"probabilities; it outputs {probabilities.shape}")
+    return float(np.mean(np.argmax(probabilities, axis=-1) == y))
+
+
+# --- make_windows ---------------------------------------------------------------------------
+
+@check(3, "make_windows should pair each run of `step` values with the value that comes next.")
+def test_windows_match_reference(art: Artefacts) -> None:
+    for name, series, step, what in _WINDOW_CASES:
+        inputs, targets = _parts(art, name, 2, "make_windows")
+        want_x, want_y = cases.windows(series, step)
+        inputs = _numbers(inputs, f"the inputs for {what}")
+        targets = _numbers(targets, f"the targets for {what}")
+        lib.expect_shape(inputs, want_x.shape, f"the inputs for {what}")
+        lib.expect_shape(targets, want_y.shape, f"the targets for {what}")
+        expect(np.allclose(inputs, want_x, rtol=1e-6, atol=1e-6),
+               f"the inputs for {what} have the right shape but wrong values: row i should be "
+               "series[i:i + step]")
+        if not np.allclose(targets, want_y, rtol=1e-6, atol=1e-6):
+            expect(not np.allclose(targets, want_x[:, -1], rtol=1e-6, atol=1e-6),
+                   f"for {what}, each target is the last value of its own window; it should be "
+                   "the value right after the window, series[i + step]")
+            raise CheckFailed(f"the targets for {what} have the right shape but wrong values: "
+                              "target i should be series[i + step]")
+
+
+@check(1, "make_windows should return two numpy arrays of floats, even for a list of integers.")
+def test_windows_are_float_arrays(art: Artefacts) -> None:
+    for name, _, _, what in _WINDOW_CASES:
+        for part, role in zip(_parts(art, name, 2, "make_windows"), ("inputs", "targets")):
+            expect(isinstance(part, np.ndarray),
+                   f"for {what} the {role} came back as a {type(part).__name__}; return a numpy "
+                   "array (np.array(...) or np.asarray(...))")
+            expect(part.dtype.kind == "f",
+                   f"for {what} the {role} have dtype {part.dtype}; they should be floats "
+                   "(float32 or float64), since a model reads and predicts real numbers")
+
+
+@check(1, "make_windows should raise ValueError for a step below 1 or not an int, and for a "
+          "series with no room for a window.")
+def test_windows_reject_bad_arguments(art: Artefacts) -> None:
+    for i, step in enumerate(cases.BAD_STEPS):
+        lib.expect_raises(art, f"windows_bad_step_{i}", "ValueError",
+                          f"make_windows(series, {step!r})")
+    for i, (series, step) in enumerate(cases.SHORT_CASES):
+        lib.expect_raises(art, f"windows_short_{i}", "ValueError",
+                          f"make_windows of a {len(series)}-value series with step={step}")
+
+
+@check(1, "make_windows and split_windows should leave the series they are given unchanged.")
+def test_windows_leave_input_unchanged(art: Artefacts) -> None:
+    # Two snapshots of the notebook's own `series` were exported around the grader's calls
+    # make_windows(series, 5) and split_windows(series, 5): any in-place change shows as a
+    # difference. A change made earlier in the notebook's run (which a second call might not
+    # repeat, e.g. an in-place sort) shows against make_series(len(series), SEED), recomputed
+    # here: `series` comes from a given cell, so nothing else should change it.
+    lib.value(art, "series_windows")  # the grader's call must have run
+    before = _numbers(lib.value(art, "series_before"), "the notebook's `series`")
+    after = _numbers(lib.value(art, "series_after"), "the notebook's `series`")
+    expect(before.shape == after.shape and np.array_equal(before, after),
+           f"calling make_windows(series, {cases.MUTATION_STEP}) and "
+           f"split_windows(series, {cases.MUTATION_STEP}) changed `series` in place. Work on a "
+           "copy: np.asarray(series) returns the very same array, np.array(series, dtype=float) "
+           "a new one")
+    seed = lib.value(art, "seed")
+    expect(isinstance(seed, int) and before.ndim == 1,
+           "the notebook should keep SEED (an int) and `series` (1-D) from the given cells")
+    reference = cases.noisy_sine(len(before), seed)
+    expect(np.allclose(before, reference, rtol=0, atol=1e-12),
+           "`series` no longer holds the values make_series(len(series), SEED) gave it: "
+           "something changed it in place during the notebook's run (np.asarray does not copy "
+           "an array), or the given cell that makes it was edited")
+
+
+# --- split_windows --------------------------------------------------------------------------
+
+def _indices(values: np.ndarray, where: dict, what: str) -> np.ndarray:
+    try:
+        return np.array([where[float(v)] for v in values.ravel()], dtype=np.int64)
+    except KeyError:
+        raise CheckFailed(f"{what} holds values that are not in the series") from None
+
+
+@check(2, "split_windows should keep every test value out of the training windows (inputs and "
+          "targets), and give every test value a test window.")
+def test_split_keeps_test_out_of_training(art: Artefacts) -> None:
+    for i, (length, seed, step, train_size) in enumerate(cases.SPLIT_CASES):
+        train = cases.TRAIN_SIZE if train_size is None else train_size
+        call = (f"split_windows(series, {step})" if train_size is None
+                else f"split_windows(series, {step}, train_size={train_size})")
+        what = f"{call} of a {length}-value series"
+        series = cases.split_series(length, seed)
+        where = {float(v): j for j, v in enumerate(series)}
+        parts = _parts(art, f"split_{i}", 4, "split_windows")
+        names = ("x_train", "y_train", "x_test", "y_test")
+        got = [_numbers(part, f"{name} of {what}") for part, name in zip(parts, names)]
+        x_train, y_train, x_test, y_test = got
+        for values, role in ((y_train, "training target"), (x_train, "training input")):
+            if values.size == 0:
+                continue
+            last = int(_indices(values, where, f"{role}s of {what}").max())
+            expect(last < train,
+                   f"for {what}, a {role} is series[{last}], a test value (the test part starts "
+                   f"at index {train}). Training windows must come from series[:{train}] only: "
+                   "split the series first, then cut windows")
+        want = cases.split(series, step, train)
+        for array, reference, name in zip(got, want, names):
+            lib.expect_shape(array, reference.shape, f"{name} of {what}")
+        expect(np.array_equal(y_test, want[3]),
+               f"for {what}, y_test should be every test value, series[{train}:], in order")
+        expect(np.array_equal(x_test, want[2]),
+               f"for {what}, the test windows should end right before their targets: the first "
+               f"one reads series[{train - step}:{train}], the last {step} training values")
+        expect(np.array_equal(x_train, want[0]) and np.array_equal(y_train, want[1]),
+               f"for {what}, the training windows should be every window of series[:{train}]")
+
+
+# --- baselines and the RNN layout -----------------------------------------------------------
+
+@check(1, "last_value_baseline and window_mean_baseline should give one prediction per window.")
+def test_baselines_match_reference(art: Artefacts) -> None:
+    x = cases.BASELINE_WINDOWS
+    for name, function, want, rule in (
+        ("last_value", "last_value_baseline", x[:, -1], "the last value of each window, x[:, -1]"),
+        ("window_mean", "window_mean_baseline", x.mean(axis=1),
+         "the mean of each window, x.mean(axis=1)"),
+    ):
+        got = lib.array(art, name, function)
+        what = f"{function} of {x.shape[0]} windows of {x.shape[1]} values"
+        lib.expect_shape(got, want.shape, what)
+        expect(np.allclose(got, want, rtol=1e-5, atol=1e-6),
+               f"{what} has the right shape but wrong values: it should be {rule}")
+
+
+@check(1, "to_rnn_layout should turn (samples, step) windows into (samples, step, 1).")
+def test_rnn_layout_is_steps_by_one(art: Artefacts) -> None:
+    for i, x in enumerate(cases.LAYOUT_WINDOWS):
+        got = lib.array(art, f"layout_{i}", "to_rnn_layout")
+        samples, step = x.shape
+        what = f"to_rnn_layout of {samples} windows of {step} values"
+        expect(not (step > 1 and tuple(got.shape) == (samples, 1, step)),
+               f"{what} gave shape {tuple(got.shape)}: one timestep of {step} features, so the "
+               f"RNN never steps through time. It should be ({samples}, {step}, 1): {step} "
+               "timesteps of one value each")
+        lib.expect_shape(got, (samples, step, 1), what)
+        expect(np.allclose(got[..., 0], x, rtol=1e-6, atol=1e-6),
+               f"{what} has the right shape but the values moved: out[i, j, 0] should be x[i, j]")
+
+
+# --- the sine model -------------------------------------------------------------------------
+
+@check(2, "build_sine_model(step) should read (step, 1) windows with a recurrent layer of "
+          "RNN_UNITS units, then Dense layers ending in one linear output.")
+def test_sine_model_architecture(art: Artefacts) -> None:
+    step = _step(art)
+    units = lib.value(art, "rnn_units")
+    expect(isinstance(units, int) and not isinstance(units, bool) and units > 0,
+           f"RNN_UNITS should be a positive int; it is {units!r}")
+    for name, steps in (("sine_built", step), ("sine_built_7", 7)):
+        what = f"build_sine_model({steps})"
+        net = lib.model(art, name, what)
+        stack = lib.layers(net)
+        kinds = [lib.layer_kind(layer) for layer in stack]
+        expect(len(kinds) >= 2 and kinds[0] in lib.RECURRENT_LAYERS,
+               f"{what} should start with a recurrent layer (SimpleRNN) after keras.Input; its "
+               f"layers are {kinds}")
+        expect(all(kind == "Dense" for kind in kinds[1:]),
+               f"after the recurrent layer {what} should have only Dense layers; it has {kinds[1:]}")
+        expect(lib.inner(stack[0]).units == units,
+               f"the recurrent layer of {what} has {lib.inner(stack[0]).units} units, "
+               f"not RNN_UNITS = {units}")
+        expect(lib.inner(stack[-1]).units == 1 and lib.final_activation(net) == "linear",
+               f"the last layer of {what} should be Dense(1) with no activation (a real number); "
+               f"it has {lib.inner(stack[-1]).units} unit(s) and activation "
+               f"{lib.final_activation(net)!r}")
+        _check_stack(net, what, steps, 1)
+
+
+@check(3, "sine_model should predict a noisy sine it never saw clearly better than the last "
+          "value does, close to the noise floor.")
+def test_sine_model_beats_baselines(art: Artefacts) -> None:
+    step = _step(art)
+    net = lib.model(art, "sine_model", "sine_model")
+    expect(lib.recurrent_layers(net), "sine_model has no recurrent layer: train the model "
+                                      "build_sine_model(STEP) gives")
+    mse = measure_sine_mse(net, step)
+    limit = THRESHOLDS["sine_test_mse"]
+    baselines = cases.baseline_mses(step)
+    expect(mse <= limit,
+           f"on the grader's own noisy sine (1000 values, split at 800, {step}-value windows) "
+           f"its test MSE is {mse:.3f}; it should be at most {limit:.2f}. There, predicting the "
+           f"last value gives {baselines['last value']:.3f}, the window mean "
+           f"{baselines['window mean']:.3f}, and the noise alone {cases.NOISE_FLOOR:.3f}")
+
+
+# --- next-character windows -----------------------------------------------------------------
+
+def _same_up_to_relabelling(got: np.ndarray, want: np.ndarray) -> bool:
+    pairs = set(zip(got.ravel().tolist(), want.ravel().tolist()))
+    return len({g for g, _ in pairs}) == len(pairs) == len({w for _, w in pairs})
+
+
+@check(2, "char_windows should give windows of `size` character indices (sorted vocabulary) "
+          "and the index of the next character.")
+def test_char_windows_match_reference(art: Artefacts) -> None:
+    for i, (text, size) in enumerate(cases.CHAR_CASES):
+        what = f"char_windows of a {len(text)}-character text with size={size}"
+        x, y = _parts(art, f"char_windows_{i}", 2, "char_windows")
+        want_x, want_y = cases.char_windows(text, size)
+        for part, role in ((x, "x"), (y, "y")):
+            expect(isinstance(part, np.ndarray),
+                   f"{what}: {role} came back as a {type(part).__name__}, not a numpy array")
+            expect(part.dtype.kind in "iu",
+                   f"{what}: {role} has dtype {part.dtype}; indices should be integers")
+        lib.expect_shape(x, want_x.shape, f"x of {what}")
+        lib.expect_shape(y, want_y.shape, f"y of {what}")
+        if not (np.array_equal(x, want_x) and np.array_equal(y, want_y)):
+            both = (np.concatenate([x.ravel(), y]), np.concatenate([want_x.ravel(), want_y]))
+            expect(not _same_up_to_relabelling(*both),
+                   f"{what}: the windows are right but the indices are not positions in the "
+                   "sorted vocabulary; build it with sorted(set(text)), whose order never changes")
+            raise CheckFailed(f"{what}: row i of x should be the indices of text[i:i + size], "
+                              "and y[i] the index of text[i + size]")
+
+
+@check(1, "build_char_model(vocab_size, size) should read (size, vocab_size) one-hot windows "
+          "and give a softmax over the vocabulary.")
+def test_char_model_architecture(art: Artefacts) -> None:
+    vocab, size = cases.CHAR_MODEL_VOCAB, cases.CHAR_MODEL_SIZE
+    what = f"build_char_model({vocab}, {size})"
+    net = lib.model(art, "char_built", what)
+    expect(lib.recurrent_layers(net), f"{what} has no recurrent layer (SimpleRNN, LSTM or GRU)")
+    shape = tuple(net.outputs[0].shape)
+    expect(len(shape) == 2,
+           f"{what} should output (None, {vocab}): one prediction, the character after the "
+           f"window; it outputs {shape} (return_sequences=True gives one per step)")
+    expect(shape[-1] == vocab, f"{what} should output {vocab} probabilities; it outputs {shape}")
+    expect(lib.final_activation(net) == "softmax", f"the last layer of {what} should use a softmax")
+    _check_stack(net, what, size, vocab)
+
+
+@check(2, "char_model should predict each next character of the sentence from the 3 before it.")
+def test_char_model_fits_sentence(art: Artefacts) -> None:
+    net = lib.model(art, "char_model", "char_model")
+    accuracy = measure_char_accuracy(net)
+    windows = len(cases.SENTENCE) - cases.CHAR_SIZE
+    needed = THRESHOLDS["char_accuracy"]
+    expect(accuracy >= needed,
+           f"it gets {round(accuracy * windows)} of the sentence's {windows} next characters "
+           f"right; at least {math.ceil(needed * windows - 1e-9)} are needed")

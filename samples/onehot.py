@@ -1,0 +1,124 @@
+"""Sample submissions of the one-hot assignment: realistic mistakes and other correct solutions.
+
+Each variant edits the solution notebook (cells by nbgrader grade_id) and names the checks it
+must lose; tests/test_sample_grades.py holds the grader to exactly that.
+"""
+
+from autograder.samples import WHOLE_CELL, Variant
+
+VARIANTS = [
+    Variant(
+        "mistake-unsorted-vocabulary",
+        {"build_vocabulary": ("return sorted(set(text))", "return list(set(text))")},
+        loses=frozenset({"vocabulary_is_sorted_and_unique"}),
+        why="the seed's list(set(...)): the order changes from run to run",
+    ),
+    Variant(
+        "mistake-one-hot-float64",
+        {"one_hot": ("np.eye(vocab_size, dtype=np.float32)[indices]", "np.eye(vocab_size)[indices]")},
+        loses=frozenset({"one_hot_is_float32"}),
+        why="numpy's default float64, as keras.utils.to_categorical returns",
+    ),
+    Variant(
+        "mistake-one-hot-wrong-axis",
+        {"one_hot": ("np.eye(vocab_size, dtype=np.float32)[indices]",
+                     "np.eye(vocab_size, dtype=np.float32)[indices].transpose(0, 2, 1)")},
+        loses=frozenset({"one_hot_has_vocab_axis_last", "xy_targets_are_next_characters",
+                         "hihello_model_predicts_ihello",
+                         "sentence_model_predicts_next_characters"}),
+        why="(batch, vocab, steps): the models cannot train on it, so they lose their checks too",
+    ),
+    Variant(
+        "mistake-off-by-one-targets",
+        {"make_xy": ("y = indices[np.newaxis, 1:]", "y = indices[np.newaxis, :-1]")},
+        loses=frozenset({"xy_targets_are_next_characters", "hihello_model_predicts_ihello",
+                         "sentence_model_predicts_next_characters"}),
+        why="targets not shifted: the models learn to copy their input",
+    ),
+    Variant(
+        "mistake-no-return-sequences",
+        {"build_char_rnn": ("keras.layers.SimpleRNN(units, return_sequences=True)",
+                            "keras.layers.SimpleRNN(units)")},
+        loses=frozenset({"char_rnn_returns_a_sequence_of_softmax",
+                         "hihello_model_predicts_ihello",
+                         "sentence_model_predicts_next_characters"}),
+        why="only the last step comes out, so the per-step targets cannot be fitted",
+    ),
+    Variant(
+        "mistake-no-recurrence",
+        {"build_char_rnn": ("keras.layers.SimpleRNN(units, return_sequences=True)(inputs)",
+                            "keras.layers.Dense(units, activation=\"tanh\")(inputs)")},
+        loses=frozenset({"char_rnn_returns_a_sequence_of_softmax", "char_rnn_parameter_count",
+                         "hihello_model_predicts_ihello",
+                         "sentence_model_predicts_next_characters"}),
+        why="a per-step Dense layer has no memory: 4/6 on 'hihell' at best",
+    ),
+    Variant(
+        "mistake-encode-key-error",
+        {"encode": ("        if char not in char_to_index:\n"
+                    "            raise ValueError(f\"unknown character {char!r}\")\n", "")},
+        loses=frozenset({"encode_rejects_unknown_and_empty"}),
+        why="an unknown character surfaces as a bare KeyError",
+    ),
+    Variant(
+        "mistake-decode-indices-only",
+        {"decode": ("    if values.ndim == 2:\n        values = values.argmax(axis=-1)\n"
+                    "    elif values.ndim != 1:", "    if values.ndim != 1:")},
+        loses=frozenset({"decode_reads_indices_and_probabilities"}),
+        why="decode cannot read the model's probabilities",
+    ),
+    Variant(
+        "mistake-undertrained",
+        {"train_hihello": ("epochs=50", "epochs=3")},
+        loses=frozenset({"hihello_model_predicts_ihello"}),
+        why="stopped training long before the model predicts 'ihello'",
+    ),
+    Variant(
+        "correct-lstm-and-loops",
+        {
+            "build_vocabulary": (WHOLE_CELL, '''def build_vocabulary(text):
+    if not text:
+        raise ValueError("empty text")
+    return sorted(dict.fromkeys(text))'''),
+            "one_hot": (WHOLE_CELL, '''def one_hot(indices, vocab_size):
+    rows = np.array(indices, ndmin=2)
+    out = np.zeros(rows.shape + (vocab_size,), dtype="float32")
+    for b in range(rows.shape[0]):
+        for t in range(rows.shape[1]):
+            if not 0 <= rows[b, t] < vocab_size:
+                raise ValueError("index out of range")
+            out[b, t, rows[b, t]] = 1.0
+    return out'''),
+            "decode": (WHOLE_CELL, '''def decode(values, index_to_char):
+    values = np.asarray(values)
+    steps = [int(np.argmax(row)) for row in values] if values.ndim == 2 else values.tolist()
+    return "".join(index_to_char[i] for i in steps)'''),
+            "hidden_units": (WHOLE_CELL, "HIDDEN_UNITS = 12"),
+            "build_char_rnn": (WHOLE_CELL, '''def build_char_rnn(vocab_size, units):
+    return keras.Sequential([
+        keras.Input(shape=(None, vocab_size)),
+        keras.layers.LSTM(units, return_sequences=True),
+        keras.layers.Dense(vocab_size, activation="softmax"),
+    ])'''),
+        },
+        why="LSTM, explicit loops, a dict-based vocabulary",
+    ),
+    Variant(
+        "correct-gru-time-distributed",
+        {
+            "lookup_tables": (WHOLE_CELL, '''def lookup_tables(vocabulary):
+    return dict(zip(vocabulary, range(len(vocabulary)))), dict(enumerate(vocabulary))'''),
+            "one_hot": (WHOLE_CELL, '''def one_hot(indices, vocab_size):
+    indices = np.atleast_2d(indices)
+    if indices.min() < 0 or indices.max() >= vocab_size:
+        raise ValueError("index out of range")
+    return (indices[..., None] == np.arange(vocab_size)).astype(np.float32)'''),
+            "build_char_rnn": (WHOLE_CELL, '''def build_char_rnn(vocab_size, units):
+    inputs = keras.Input(shape=(None, vocab_size))
+    hidden = keras.layers.GRU(units, return_sequences=True)(inputs)
+    dense = keras.layers.Dense(vocab_size, activation="softmax")
+    return keras.Model(inputs, keras.layers.TimeDistributed(dense)(hidden))'''),
+        },
+        why="GRU with TimeDistributed(Dense), a broadcast comparison for one-hot",
+    ),
+]
