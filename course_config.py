@@ -39,9 +39,10 @@ ASSIGNMENTS: dict[str, Assignment] = {
             # "hihell" -> "ihello": every reference seed (0-4, CPU) reaches 6/6 well before the
             # notebook's epoch budget, and the exercise asks for the exact word.
             "hihello_char_accuracy": 1.0,
-            # " if you want you", 15 next-character targets. Reference seeds 0-4 reach 15/15;
-            # the bound allows one wrong character (14/15 = 0.933) as margin for other
-            # correct layouts, while a model without recurrence is capped at 11/15 = 0.733.
+            # " if you want you", 15 next-character targets. Reference seeds 0-4 (and 7, 42,
+            # 123) reach 15/15 in the notebook's 40 epochs; the bound allows one wrong
+            # character (14/15 = 0.933) as margin for other correct layouts, while a model
+            # without recurrence is capped at 13/15 (a space is followed by i, y, w and y).
             "sentence_char_accuracy": 0.93,
         },
         cell_seconds=60,
@@ -57,6 +58,9 @@ CALIBRATION_SEEDS = (0, 1, 2, 3, 4)
 
 MEMORY_BYTES = 8 * 2**30
 """Address-space cap of a student's kernel: TensorFlow alone reserves about 3 GiB of it."""
+
+CHECK_BATCH = 8
+"""Submissions whose checks run in one trusted process; results are stored after each batch."""
 
 MAX_PROCESSES = 512
 MAX_FILE_BYTES = 512 * 2**20

@@ -69,7 +69,7 @@ VARIANTS = [
     ),
     Variant(
         "mistake-undertrained",
-        {"train_hihello": ("epochs=50", "epochs=3")},
+        {"train_hihello": ("epochs=40", "epochs=3")},
         loses=frozenset({"hihello_model_predicts_ihello"}),
         why="stopped training long before the model predicts 'ihello'",
     ),

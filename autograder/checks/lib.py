@@ -131,8 +131,10 @@ def final_activation(model: Any) -> str:
 
 def predict(model: Any, x: np.ndarray) -> np.ndarray:
     """Run the model on grader-made inputs; a model that cannot take them fails the check."""
-    try:
-        return np.asarray(model.predict(x, verbose=0))
+    import keras
+
+    try:  # a direct call: no tf.function retracing warnings, and faster on tiny inputs
+        return np.asarray(keras.ops.convert_to_numpy(model(x, training=False)))
     except Exception as exc:  # wrong input size, wrong rank...
         raise CheckFailed(
             f"the model cannot read inputs of shape {tuple(x.shape)} "
