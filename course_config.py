@@ -59,6 +59,10 @@ CALIBRATION_SEEDS = (0, 1, 2, 3, 4)
 MEMORY_BYTES = 8 * 2**30
 """Address-space cap of a student's kernel: TensorFlow alone reserves about 3 GiB of it."""
 
+PARALLEL_RUNS = max(1, min(4, os.cpu_count() or 1))
+"""Notebooks run at once. Small Keras fits are bound by Python overhead, so two runs on two
+cores take little longer than one."""
+
 CHECK_BATCH = 8
 """Submissions whose checks run in one trusted process; results are stored after each batch."""
 

@@ -8,6 +8,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import course_config
@@ -15,7 +16,7 @@ from autograder.checks import assignment_probes
 from autograder.discovery import Submission
 from autograder.notebook_io import NotebookError, digest, read_notebook
 from autograder.sandbox.limits import Limits
-from autograder.sandbox.runner import run_notebook
+from autograder.sandbox.runner import kill_descendants, run_notebook
 from autograder.scoring.results import CheckResult, SubmissionResult
 from autograder.store import GradeStore, checks_version
 
@@ -120,8 +121,8 @@ def _grade_assignment(assignment: str, subs: list[Submission],
     limits = limits_for(assignment)
     with tempfile.TemporaryDirectory(prefix=f"rnnkit-{assignment}-") as tmp:
         tmpdir = Path(tmp)
-        entries, partial = [], {}
-        for index, sub in enumerate(subs):
+
+        def run_one(index: int, sub: Submission) -> tuple[dict, SubmissionResult]:
             started = time.monotonic()
             result = SubmissionResult(sub.student, assignment, sub.notebook.name,
                                       digest=digest(sub.notebook))
@@ -140,8 +141,15 @@ def _grade_assignment(assignment: str, subs: list[Submission],
             result.seconds = time.monotonic() - started
             progress(f"ran {sub.key} in {result.seconds:.1f} s"
                      + (f" ({result.problem})" if result.problem else ""))
-            entries.append(entry)
-            partial[entry["id"]] = result
+            return entry, result
+
+        try:
+            with ThreadPoolExecutor(max_workers=course_config.PARALLEL_RUNS) as pool:
+                done = list(pool.map(run_one, range(len(subs)), subs))
+        finally:
+            kill_descendants()  # whatever a sandbox left behind, even on Ctrl-C
+        entries = [entry for entry, _ in done]
+        partial = {entry["id"]: result for entry, result in done}
         started = time.monotonic()
         for row in run_trusted_checks(assignment, entries, tmpdir):
             row.pop("internal_error", None)

@@ -41,10 +41,23 @@ def _become_subreaper() -> None:
         pass
 
 
-def _kill_descendants() -> None:
-    """Kill every process this one started that is still alive (kernels, detached children)."""
+RUN_TAG = "RNNKIT_SANDBOX_RUN"
+
+
+def _tagged(process: psutil.Process, tag: str | None) -> bool:
+    if tag is None:
+        return True
+    try:
+        return process.environ().get(RUN_TAG) == tag
+    except psutil.Error:
+        return False
+
+
+def kill_descendants(tag: str | None = None) -> None:
+    """Kill the processes this one started that are still alive (kernels, detached children):
+    those of one sandbox run (`tag`), or all of them."""
     for _ in range(3):
-        children = psutil.Process().children(recursive=True)
+        children = [p for p in psutil.Process().children(recursive=True) if _tagged(p, tag)]
         if not children:
             return
         for child in children:
@@ -93,7 +106,8 @@ def run_notebook(
     }
     (control / "job.json").write_text(json.dumps(job), encoding="utf-8")
 
-    env = {**os.environ, "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONHASHSEED": "0"}
+    tag = secrets.token_hex(8)
+    env = {**os.environ, "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2", RUN_TAG: tag}
     proc = subprocess.Popen(
         [sys.executable, "-m", "autograder.sandbox.worker", str(control / "job.json")],
         cwd=workdir,
@@ -112,7 +126,7 @@ def run_notebook(
         failure = f"the notebook did not finish within {limits.submission_seconds} s"
         stderr = b""
     finally:
-        _kill_descendants()
+        kill_descendants(tag)
 
     status: dict = {}
     status_path = control / "status.json"

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograder.checks import lib
+from autograder.checks.lib import expect
+
 TRAIN_SIZE = 800
 """Where the notebook's series (and the grader's) splits: the first 800 values are training."""
 
@@ -141,3 +144,26 @@ def char_windows(text: str, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 def one_hot(indices: np.ndarray, size: int) -> np.ndarray:
     return np.eye(size, dtype=np.float32)[np.asarray(indices)]
+
+
+# --- the grader's measures of the trained models (also used by the calibration test) ----------
+
+def measure_sine_mse(net, step: int) -> float:
+    """Test MSE of `net` on the grader's own noisy sine (200 windows after index 800)."""
+    x, y = sine_test_windows(step)
+    predictions = lib.predict(net, x)
+    expect(predictions.size == len(y),
+           f"for {len(y)} windows the model should give {len(y)} numbers (output (None, 1)); "
+           f"it gives an array of shape {predictions.shape}")
+    return float(np.mean((predictions.reshape(-1).astype(np.float64) - y) ** 2))
+
+
+def measure_char_accuracy(net) -> float:
+    """Share of the sentence's next characters `net` predicts right (sorted vocabulary, one-hot)."""
+    x, y = char_windows(SENTENCE, CHAR_SIZE)
+    vocab = len(vocabulary(SENTENCE))
+    probabilities = lib.predict(net, one_hot(x, vocab))
+    expect(probabilities.shape == (len(y), vocab),
+           f"for {len(y)} windows of the sentence the model should output ({len(y)}, {vocab}) "
+           f"probabilities; it outputs {probabilities.shape}")
+    return float(np.mean(np.argmax(probabilities, axis=-1) == y))

@@ -1,8 +1,9 @@
 """What the student's process exports for the windows checks (plain data, no code).
 
-The order matters for one check: `series_before`, then calls of make_windows and split_windows
-on the notebook's own `series`, then `series_after`. Each export is written to disk when it is
-made, so the two snapshots show whether the calls changed `series` in place.
+The order matters for one check: a snapshot of the notebook's own `series`, the grader's calls of
+make_windows and split_windows on it, then a second snapshot; the same for `x_train` around a
+call of to_rnn_layout. Each export is written to disk when it is made, so the two snapshots
+show whether the calls changed their argument in place.
 """
 
 from __future__ import annotations
@@ -26,12 +27,15 @@ PROBES: list[dict] = [
       for i, step in enumerate(cases.BAD_STEPS)],
     *[call(f"windows_short_{i}", "make_windows", array_arg(series, "float64"), step)
       for i, (series, step) in enumerate(cases.SHORT_CASES)],
-    # the notebook's own series, before and after the grader's calls on it
+    # the notebook's own series and x_train, before and after the grader's calls on them
     variable("seed", "SEED"),
     variable("series_before", "series"),
     call("series_windows", "make_windows", global_arg("series"), cases.MUTATION_STEP),
     call("series_split", "split_windows", global_arg("series"), cases.MUTATION_STEP),
     variable("series_after", "series"),
+    variable("x_train_before", "x_train"),
+    call("x_train_layout", "to_rnn_layout", global_arg("x_train")),
+    variable("x_train_after", "x_train"),
     # split_windows on series whose values name their index
     *[call(f"split_{i}", "split_windows",
            array_arg(cases.split_series(length, seed).tolist(), "float64"), step,

@@ -10,6 +10,7 @@ from autograder.boundary import Artefacts
 from autograder.checks import lib
 from autograder.checks.lib import CheckFailed, check, expect
 from autograder.checks.windows import cases
+from autograder.checks.windows.cases import measure_char_accuracy, measure_sine_mse
 from course_config import ASSIGNMENTS
 
 THRESHOLDS = ASSIGNMENTS["windows"].thresholds
@@ -35,7 +36,7 @@ def _parts(art: Artefacts, name: str, count: int, what: str) -> list:
     """The `count` values a function returned as a tuple (the exporter keeps each part's data)."""
     got = lib.value(art, name)
     expect(isinstance(got, (tuple, list)) and len(got) == count,
-           f"{what} should return a tuple of {count} arrays; it returned "
+           f"expected {what} to return a tuple of {count} arrays; it returned "
            f"{type(got).__name__}{f' of length {len(got)}' if isinstance(got, (tuple, list)) else ''}")
     return list(got)
 
@@ -80,27 +81,6 @@ def _check_stack(net, what: str, steps: int, features: int) -> None:
            f"{features} input feature(s) per step the formula gives {expected}")
 
 
-def measure_sine_mse(net, step: int) -> float:
-    """Test MSE of `net` on the grader's own noisy sine (200 windows after index 800)."""
-    x, y = cases.sine_test_windows(step)
-    predictions = lib.predict(net, x)
-    expect(predictions.size == len(y),
-           f"for {len(y)} windows the model should give {len(y)} numbers (output (None, 1)); "
-           f"it gives an array of shape {predictions.shape}")
-    return float(np.mean((predictions.reshape(-1).astype(np.float64) - y) ** 2))
-
-
-def measure_char_accuracy(net) -> float:
-    """Share of the sentence's next characters `net` predicts right (sorted vocabulary, one-hot)."""
-    x, y = cases.char_windows(cases.SENTENCE, cases.CHAR_SIZE)
-    vocab = len(cases.vocabulary(cases.SENTENCE))
-    probabilities = lib.predict(net, cases.one_hot(x, vocab))
-    expect(probabilities.shape == (len(y), vocab),
-           f"for {len(y)} windows of the sentence the model should output ({len(y)}, {vocab}) "
-           f"probabilities; it outputs {probabilities.shape}")
-    return float(np.mean(np.argmax(probabilities, axis=-1) == y))
-
-
 # --- make_windows ---------------------------------------------------------------------------
 
 @check(3, "make_windows should pair each run of `step` values with the value that comes next.")
@@ -140,20 +120,24 @@ def test_windows_are_float_arrays(art: Artefacts) -> None:
 def test_windows_reject_bad_arguments(art: Artefacts) -> None:
     for i, step in enumerate(cases.BAD_STEPS):
         lib.expect_raises(art, f"windows_bad_step_{i}", "ValueError",
-                          f"make_windows(series, {step!r})")
+                          f"the call make_windows(series, {step!r})")
     for i, (series, step) in enumerate(cases.SHORT_CASES):
         lib.expect_raises(art, f"windows_short_{i}", "ValueError",
-                          f"make_windows of a {len(series)}-value series with step={step}")
+                          f"the call make_windows(series, {step}) on a {len(series)}-value "
+                          "series")
 
 
-@check(1, "make_windows and split_windows should leave the series they are given unchanged.")
+@check(1, "make_windows, split_windows and to_rnn_layout should leave the arrays they are "
+          "given unchanged.")
 def test_windows_leave_input_unchanged(art: Artefacts) -> None:
-    # Two snapshots of the notebook's own `series` were exported around the grader's calls
-    # make_windows(series, 5) and split_windows(series, 5): any in-place change shows as a
-    # difference. A change made earlier in the notebook's run (which a second call might not
-    # repeat, e.g. an in-place sort) shows against make_series(len(series), SEED), recomputed
-    # here: `series` comes from a given cell, so nothing else should change it.
-    lib.value(art, "series_windows")  # the grader's call must have run
+    # The notebook's own `series` and `x_train` were exported before and after the grader's
+    # calls make_windows(series, 5), split_windows(series, 5) and to_rnn_layout(x_train): an
+    # in-place change shows as a difference. A change made earlier in the notebook's run, which
+    # a second call may not repeat (an in-place sort, `x.shape = ...` on an array already
+    # reshaped), shows against what the given cells made: make_series(len(series), SEED),
+    # recomputed here, and the 2-D windows of split_windows.
+    lib.value(art, "series_windows")  # the grader's calls must have run
+    lib.value(art, "x_train_layout")
     before = _numbers(lib.value(art, "series_before"), "the notebook's `series`")
     after = _numbers(lib.value(art, "series_after"), "the notebook's `series`")
     expect(before.shape == after.shape and np.array_equal(before, after),
@@ -169,6 +153,16 @@ def test_windows_leave_input_unchanged(art: Artefacts) -> None:
            "`series` no longer holds the values make_series(len(series), SEED) gave it: "
            "something changed it in place during the notebook's run (np.asarray does not copy "
            "an array), or the given cell that makes it was edited")
+    before = _numbers(lib.value(art, "x_train_before"), "the notebook's `x_train`")
+    after = _numbers(lib.value(art, "x_train_after"), "the notebook's `x_train`")
+    reshaped = ("to_rnn_layout changed the shape of the array it was given (`x.shape = ...` and "
+                "`x.resize(...)` work in place); x.reshape(...) returns a new array and leaves x as it was")
+    expect(before.shape == after.shape, f"calling to_rnn_layout(x_train) turned x_train from "
+                                        f"shape {before.shape} into {after.shape}: {reshaped}")
+    expect(np.array_equal(before, after),
+           "calling to_rnn_layout(x_train) changed the values of x_train in place")
+    expect(before.ndim == 2, f"the notebook's x_train (the training windows of split_windows) "
+                             f"now has shape {before.shape}, not (samples, step): {reshaped}")
 
 
 # --- split_windows --------------------------------------------------------------------------
@@ -177,7 +171,7 @@ def _indices(values: np.ndarray, where: dict, what: str) -> np.ndarray:
     try:
         return np.array([where[float(v)] for v in values.ravel()], dtype=np.int64)
     except KeyError:
-        raise CheckFailed(f"{what} holds values that are not in the series") from None
+        raise CheckFailed(f"{what} include values that are not in the series") from None
 
 
 @check(2, "split_windows should keep every test value out of the training windows (inputs and "
@@ -192,19 +186,19 @@ def test_split_keeps_test_out_of_training(art: Artefacts) -> None:
         where = {float(v): j for j, v in enumerate(series)}
         parts = _parts(art, f"split_{i}", 4, "split_windows")
         names = ("x_train", "y_train", "x_test", "y_test")
-        got = [_numbers(part, f"{name} of {what}") for part, name in zip(parts, names)]
+        got = [_numbers(part, f"the {name} of {what}") for part, name in zip(parts, names)]
         x_train, y_train, x_test, y_test = got
         for values, role in ((y_train, "training target"), (x_train, "training input")):
             if values.size == 0:
                 continue
-            last = int(_indices(values, where, f"{role}s of {what}").max())
+            last = int(_indices(values, where, f"the {role}s of {what}").max())
             expect(last < train,
                    f"for {what}, a {role} is series[{last}], a test value (the test part starts "
                    f"at index {train}). Training windows must come from series[:{train}] only: "
                    "split the series first, then cut windows")
         want = cases.split(series, step, train)
         for array, reference, name in zip(got, want, names):
-            lib.expect_shape(array, reference.shape, f"{name} of {what}")
+            lib.expect_shape(array, reference.shape, f"the {name} of {what}")
         expect(np.array_equal(y_test, want[3]),
                f"for {what}, y_test should be every test value, series[{train}:], in order")
         expect(np.array_equal(x_test, want[2]),
@@ -224,8 +218,8 @@ def test_baselines_match_reference(art: Artefacts) -> None:
         ("window_mean", "window_mean_baseline", x.mean(axis=1),
          "the mean of each window, x.mean(axis=1)"),
     ):
-        got = lib.array(art, name, function)
-        what = f"{function} of {x.shape[0]} windows of {x.shape[1]} values"
+        got = lib.array(art, name, f"the function {function}")
+        what = f"the output of {function} for {x.shape[0]} windows of {x.shape[1]} values"
         lib.expect_shape(got, want.shape, what)
         expect(np.allclose(got, want, rtol=1e-5, atol=1e-6),
                f"{what} has the right shape but wrong values: it should be {rule}")
@@ -234,11 +228,11 @@ def test_baselines_match_reference(art: Artefacts) -> None:
 @check(1, "to_rnn_layout should turn (samples, step) windows into (samples, step, 1).")
 def test_rnn_layout_is_steps_by_one(art: Artefacts) -> None:
     for i, x in enumerate(cases.LAYOUT_WINDOWS):
-        got = lib.array(art, f"layout_{i}", "to_rnn_layout")
+        got = lib.array(art, f"layout_{i}", "the function to_rnn_layout")
         samples, step = x.shape
-        what = f"to_rnn_layout of {samples} windows of {step} values"
+        what = f"the output of to_rnn_layout for {samples} windows of {step} values"
         expect(not (step > 1 and tuple(got.shape) == (samples, 1, step)),
-               f"{what} gave shape {tuple(got.shape)}: one timestep of {step} features, so the "
+               f"{what} has shape {tuple(got.shape)}: one timestep of {step} features, so the "
                f"RNN never steps through time. It should be ({samples}, {step}, 1): {step} "
                "timesteps of one value each")
         lib.expect_shape(got, (samples, step, 1), what)
@@ -256,7 +250,7 @@ def test_sine_model_architecture(art: Artefacts) -> None:
     expect(isinstance(units, int) and not isinstance(units, bool) and units > 0,
            f"RNN_UNITS should be a positive int; it is {units!r}")
     for name, steps in (("sine_built", step), ("sine_built_7", 7)):
-        what = f"build_sine_model({steps})"
+        what = f"the model of build_sine_model({steps})"
         net = lib.model(art, name, what)
         stack = lib.layers(net)
         kinds = [lib.layer_kind(layer) for layer in stack]
@@ -279,9 +273,9 @@ def test_sine_model_architecture(art: Artefacts) -> None:
           "value does, close to the noise floor.")
 def test_sine_model_beats_baselines(art: Artefacts) -> None:
     step = _step(art)
-    net = lib.model(art, "sine_model", "sine_model")
-    expect(lib.recurrent_layers(net), "sine_model has no recurrent layer: train the model "
-                                      "build_sine_model(STEP) gives")
+    net = lib.model(art, "sine_model", "the trained sine_model")
+    expect(lib.recurrent_layers(net), "the trained sine_model has no recurrent layer: train the "
+                                      "model build_sine_model(STEP) gives")
     mse = measure_sine_mse(net, step)
     limit = THRESHOLDS["sine_test_mse"]
     baselines = cases.baseline_mses(step)
@@ -303,22 +297,22 @@ def _same_up_to_relabelling(got: np.ndarray, want: np.ndarray) -> bool:
           "and the index of the next character.")
 def test_char_windows_match_reference(art: Artefacts) -> None:
     for i, (text, size) in enumerate(cases.CHAR_CASES):
-        what = f"char_windows of a {len(text)}-character text with size={size}"
+        what = f"the output of char_windows for a {len(text)}-character text with size={size}"
         x, y = _parts(art, f"char_windows_{i}", 2, "char_windows")
         want_x, want_y = cases.char_windows(text, size)
         for part, role in ((x, "x"), (y, "y")):
             expect(isinstance(part, np.ndarray),
-                   f"{what}: {role} came back as a {type(part).__name__}, not a numpy array")
+                   f"in {what}, {role} came back as a {type(part).__name__}, not a numpy array")
             expect(part.dtype.kind in "iu",
-                   f"{what}: {role} has dtype {part.dtype}; indices should be integers")
-        lib.expect_shape(x, want_x.shape, f"x of {what}")
-        lib.expect_shape(y, want_y.shape, f"y of {what}")
+                   f"in {what}, {role} has dtype {part.dtype}; indices should be integers")
+        lib.expect_shape(x, want_x.shape, f"the x of {what}")
+        lib.expect_shape(y, want_y.shape, f"the y of {what}")
         if not (np.array_equal(x, want_x) and np.array_equal(y, want_y)):
             both = (np.concatenate([x.ravel(), y]), np.concatenate([want_x.ravel(), want_y]))
             expect(not _same_up_to_relabelling(*both),
-                   f"{what}: the windows are right but the indices are not positions in the "
+                   f"in {what}, the windows are right but the indices are not positions in the "
                    "sorted vocabulary; build it with sorted(set(text)), whose order never changes")
-            raise CheckFailed(f"{what}: row i of x should be the indices of text[i:i + size], "
+            raise CheckFailed(f"in {what}, row i of x should be the indices of text[i:i + size], "
                               "and y[i] the index of text[i + size]")
 
 
@@ -326,7 +320,7 @@ def test_char_windows_match_reference(art: Artefacts) -> None:
           "and give a softmax over the vocabulary.")
 def test_char_model_architecture(art: Artefacts) -> None:
     vocab, size = cases.CHAR_MODEL_VOCAB, cases.CHAR_MODEL_SIZE
-    what = f"build_char_model({vocab}, {size})"
+    what = f"the model of build_char_model({vocab}, {size})"
     net = lib.model(art, "char_built", what)
     expect(lib.recurrent_layers(net), f"{what} has no recurrent layer (SimpleRNN, LSTM or GRU)")
     shape = tuple(net.outputs[0].shape)
@@ -340,7 +334,7 @@ def test_char_model_architecture(art: Artefacts) -> None:
 
 @check(2, "char_model should predict each next character of the sentence from the 3 before it.")
 def test_char_model_fits_sentence(art: Artefacts) -> None:
-    net = lib.model(art, "char_model", "char_model")
+    net = lib.model(art, "char_model", "the trained char_model")
     accuracy = measure_char_accuracy(net)
     windows = len(cases.SENTENCE) - cases.CHAR_SIZE
     needed = THRESHOLDS["char_accuracy"]
