@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -12,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import course_config
-from autograder.checks import assignment_probes
+from autograder.checks import assignment_checks, assignment_probes
 from autograder.discovery import Submission
-from autograder.notebook_io import NotebookError, digest, read_notebook
+from autograder.notebook_io import NotebookError, digest, grade_id, read_notebook
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.runner import kill_descendants, run_notebook
 from autograder.scoring.results import CheckResult, SubmissionResult
@@ -106,7 +107,7 @@ def grade(
                 todo.append(sub)
         for start in range(0, len(todo), course_config.CHECK_BATCH):
             batch = _grade_assignment(assignment, todo[start:start + course_config.CHECK_BATCH],
-                                      progress)
+                                      progress, store)
             for result in batch:
                 if store is not None:
                     store.put(result, version)
@@ -115,12 +116,43 @@ def grade(
     return sorted(results, key=lambda r: order.get(f"{r.student}/{r.assignment}/{r.notebook}", 0))
 
 
+def secret_folders(subs: list[Submission], store: GradeStore | None) -> tuple[Path, ...]:
+    """Folders a student's code must not see: checks, sources, solutions, samples, the grade
+    store and every submission's folder (its own notebook is copied out first)."""
+    folders = {CHECKS_DIR, ROOT / "source", ROOT / "solutions", ROOT / "samples", ROOT / "grades",
+               ROOT / "tests", ROOT / ".git"}  # git's objects hold every version of the checks
+    folders |= {sub.notebook.resolve().parent for sub in subs}
+    if store is not None:
+        folders.add(Path(store.directory).resolve())
+    return tuple(sorted(folders))
+
+
+def check_assignment(notebook, assignment: str) -> None:
+    """Refuse a notebook that is recognisably another assignment's (by nbgrader cell ids)."""
+    ids = {grade_id(cell) for cell in notebook.cells} - {None}
+    if not ids:
+        return
+    own = assignment_check_names(assignment)
+    for other in course_config.ASSIGNMENTS:
+        if other != assignment and not ids & own and ids & assignment_check_names(other):
+            raise NotebookError(f"this is the notebook of the {other!r} assignment, "
+                                f"submitted as {assignment!r}")
+
+
+def assignment_check_names(assignment: str) -> set[str]:
+    module = assignment_checks(assignment)
+    return {name.removeprefix("test_") for name in dir(module) if name.startswith("test_")}
+
+
 def _grade_assignment(assignment: str, subs: list[Submission],
-                      progress: Callable[[str], None]) -> list[SubmissionResult]:
+                      progress: Callable[[str], None],
+                      store: GradeStore | None = None) -> list[SubmissionResult]:
     probes = assignment_probes(assignment)
     limits = limits_for(assignment)
+    hide = secret_folders(subs, store)
     with tempfile.TemporaryDirectory(prefix=f"rnnkit-{assignment}-") as tmp:
         tmpdir = Path(tmp)
+        tmpdir.chmod(0o711)  # sandboxes may enter their own folder, not list the others
 
         def run_one(index: int, sub: Submission) -> tuple[dict, SubmissionResult]:
             started = time.monotonic()
@@ -129,15 +161,21 @@ def _grade_assignment(assignment: str, subs: list[Submission],
             entry = {"id": f"s{index}", "artefacts": str(tmpdir / f"s{index}-none"),
                      "failure": None}
             try:
-                read_notebook(sub.notebook)
+                notebook = read_notebook(sub.notebook)
+                check_assignment(notebook, assignment)
             except NotebookError as exc:
                 result.problem = str(exc)
-                entry["failure"] = f"the notebook could not be read: {exc}"
+                entry["failure"] = f"the notebook could not be graded: {exc}"
             else:
-                run = run_notebook(sub.notebook, probes, tmpdir / f"s{index}", limits,
-                                   support_files(assignment))
+                # An unguessable folder name: sandboxes cannot find each other's files.
+                run = run_notebook(notebook, sub.notebook, probes,
+                                   tmpdir / f"s{index}-{secrets.token_hex(8)}", limits,
+                                   support_files(assignment), hide)
                 entry["artefacts"], entry["failure"] = str(run.artefacts_dir), run.failure
                 result.problem = run.failure
+                if run.skipped_cells and not run.failure:
+                    result.problem = (f"cell(s) {', '.join(map(str, run.skipped_cells))} "
+                                      "killed the kernel and were skipped")
             result.seconds = time.monotonic() - started
             progress(f"ran {sub.key} in {result.seconds:.1f} s"
                      + (f" ({result.problem})" if result.problem else ""))

@@ -14,8 +14,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 import psutil
 
+from autograder.sandbox import isolation
 from autograder.sandbox.limits import Limits
 
 EXPORTER = Path(__file__).with_name("exporter.py")
@@ -31,6 +33,10 @@ class RunResult:
     """Why no artefacts were exported (timeout, crash, exit), or None."""
     cell_errors: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    isolated: bool = False
+    """Whether the student's code ran hidden from the course files, offline, unprivileged."""
+    skipped_cells: list[int] = field(default_factory=list)
+    """Cells that killed the kernel, skipped in a re-run."""
 
 
 def _become_subreaper() -> None:
@@ -69,45 +75,59 @@ def kill_descendants(tag: str | None = None) -> None:
 
 
 def run_notebook(
-    notebook: Path,
+    notebook: nbformat.NotebookNode,
+    source: Path,
     probes: list[dict],
     workdir: Path,
     limits: Limits,
     support_files: tuple[Path, ...] = (),
+    hide: tuple[Path, ...] = (),
 ) -> RunResult:
-    """Run `notebook` in a sandbox process inside `workdir`, then collect the exported probes.
+    """Run `notebook` (read from `source`) in a sandbox process, then collect the exported probes.
 
-    `workdir` receives a copy of the notebook's folder (the submission) with the assignment's
-    support files laid over it; nothing else of the course is copied there.
+    `workdir` receives the notebook without its outputs, the other files of its folder (saved
+    models, say) and the assignment's support files laid over them; nothing else of the course.
+    With isolation, the folders in `hide` are not visible to the student's code at all.
     """
     _become_subreaper()
     started = time.monotonic()
-    workdir.mkdir(parents=True, exist_ok=True)
-    for path in notebook.parent.iterdir():
+    workdir.mkdir(parents=True)
+    for path in source.parent.iterdir():
         if path.is_file() and path.suffix != ".ipynb" and path.stat().st_size < limits.max_file_bytes:
             shutil.copy2(path, workdir / path.name)
     for path in support_files:
         shutil.copy2(path, workdir / path.name)
-    shutil.copy2(notebook, workdir / notebook.name)
+    clean = nbformat.from_dict(notebook)
+    for cell in clean.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.write(clean, str(workdir / source.name))
 
     control = workdir.parent / f"{workdir.name}.control"
-    control.mkdir(exist_ok=True)
+    control.mkdir()
+    for name in ("home", "runtime", "ipython", "mpl"):
+        (control / name).mkdir()
     # A fresh name, told to the kernel only when exporting, so no file the student's cells wrote
     # beforehand can pass for the grader's export.
     outdir = workdir / f".export-{secrets.token_hex(8)}"
     job = {
-        "notebook": str(workdir / notebook.name),
+        "notebook": str(workdir / source.name),
         "workdir": str(workdir),
         "outdir": str(outdir),
         "status": str(control / "status.json"),
         "exporter": str(EXPORTER),
         "probes": probes,
         "limits": limits.__dict__,
+        "hide": [str(path) for path in hide],
     }
     (control / "job.json").write_text(json.dumps(job), encoding="utf-8")
+    isolation.hand_over(workdir, control)
 
     tag = secrets.token_hex(8)
-    env = {**os.environ, "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2", RUN_TAG: tag}
+    env = {**os.environ, "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2", RUN_TAG: tag,
+           "HOME": str(control / "home"), "JUPYTER_RUNTIME_DIR": str(control / "runtime"),
+           "IPYTHONDIR": str(control / "ipython"), "MPLCONFIGDIR": str(control / "mpl"),
+           "JUPYTER_PLATFORM_DIRS": "1", "CUDA_VISIBLE_DEVICES": ""}
     proc = subprocess.Popen(
         [sys.executable, "-m", "autograder.sandbox.worker", str(control / "job.json")],
         cwd=workdir,
@@ -143,4 +163,7 @@ def run_notebook(
     if failure is None and not (outdir / "manifest.json").is_file():
         failure = "the notebook's results were not exported"
     cell_errors = status.get("cell_errors") if isinstance(status.get("cell_errors"), list) else []
-    return RunResult(outdir, failure, cell_errors, time.monotonic() - started)
+    result = RunResult(outdir, failure, cell_errors, time.monotonic() - started)
+    result.isolated = bool(status.get("isolated"))
+    result.skipped_cells = [c for c in status.get("skipped_cells", []) if isinstance(c, int)]
+    return result
