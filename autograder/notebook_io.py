@@ -8,8 +8,8 @@ from pathlib import Path
 
 import nbformat
 
-MAX_NOTEBOOK_BYTES = 50 * 2**20
-"""A submission larger than this (usually outputs left in) is refused rather than parsed."""
+MAX_NOTEBOOK_BYTES = 512 * 2**20
+"""A larger file is refused unparsed. Below it, outputs are stripped before the notebook runs."""
 
 
 class NotebookError(Exception):

@@ -2,8 +2,8 @@
 
 The worker calls `isolate()` before it starts the student's kernel: a private mount namespace in
 which the course's secrets (hidden checks, sources, solutions, other submissions, the grade store)
-are covered by empty read-only file systems, a network namespace with no interfaces up, and then
-an unprivileged user. Without root, none of this is possible; the worker says so in its status
+are covered by empty read-only file systems, a network namespace with no interfaces up, a PID
+namespace, and then an unprivileged user. Without root, none of this is possible; the worker says so in its status
 and grading goes on with the resource limits alone.
 """
 
@@ -17,6 +17,7 @@ SANDBOX_UID = 65534  # nobody
 SANDBOX_GID = 65534  # nogroup
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWNET = 0x40000000
+_CLONE_NEWPID = 0x20000000
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
 
 
@@ -64,11 +65,20 @@ def _open_the_way(libc: ctypes.CDLL, needed: list[str], staging: Path) -> None:
 def isolate(hidden: list[str], needed: list[str], staging: Path) -> None:
     """Hide `hidden` folders, cut the network and drop to the sandbox user, for good.
 
+    Returns in a forked child (PID 1 of a new PID namespace); the caller's process waits for it
+    and exits with its status.
+
     `needed` are folders the sandbox must still read (Python, its packages); `staging` is a
     private folder for the mounts that make them reachable.
     """
     libc = ctypes.CDLL(None, use_errno=True)
-    _check(libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET), "unshare")
+    # A new PID namespace for the kernel this process starts next: it cannot signal the
+    # grader or other sandboxes, and when it ends every process it left behind ends too.
+    _check(libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWPID), "unshare")
+    child = os.fork()
+    if child:  # the first child is the namespace's init; this process only waits for it
+        _, status = os.waitpid(child, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
     _check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "mount private")
     _open_the_way(libc, needed, staging)
     for folder in sorted(set(hidden)):

@@ -1,0 +1,315 @@
+"""The reliability bank: bad input and cheating submissions, each with the score it deserves.
+
+Every case is built from the solution or the blank release of an assignment and names the checks
+it must lose (`ALL`: every one). A case is handled when it loses exactly those, with a message;
+a point given to a check it should lose is a point wrongly awarded. Run it with
+`python -m pytest tests/test_reliability.py` (graded in one batch with honest submissions) or
+`python benchmarks/reliability.py` (prints the figures).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import nbformat
+
+from autograder.notebook_io import grade_id
+
+ALL = None  # loses every check
+
+
+@dataclass(frozen=True)
+class Case:
+    """One submission of the bank."""
+
+    student: str
+    assignment: str
+    build: Callable[[nbformat.NotebookNode, nbformat.NotebookNode], bytes | nbformat.NotebookNode]
+    """(solution, blank release) -> the file's content or a notebook."""
+    loses: frozenset[str] | None = ALL
+    says: str = ""
+    """A phrase the student must read (in the problem or a failed check's message)."""
+    filename: str | None = None
+    """Another file name than the assignment's notebook (a renamed submission)."""
+    needs_isolation: bool = False
+    """Only holds where the sandbox can hide the course files (the grader runs as root)."""
+
+
+def _copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    return nbformat.from_dict(json.loads(json.dumps(nb)))
+
+
+def cell_first(code: str, base: str = "release") -> Callable:
+    """The notebook with `code` run before everything else."""
+    def build(solution, release):
+        nb = _copy(solution if base == "solution" else release)
+        nb.cells.insert(0, nbformat.v4.new_code_cell(code))
+        return nb
+    return build
+
+
+def cell_last(code: str, base: str = "solution") -> Callable:
+    """The notebook with `code` run after everything else."""
+    def build(solution, release):
+        nb = _copy(solution if base == "solution" else release)
+        nb.cells.append(nbformat.v4.new_code_cell(code))
+        return nb
+    return build
+
+
+def edited(cell_id: str, old: str, new: str) -> Callable:
+    def build(solution, release):
+        nb = _copy(solution)
+        for cell in nb.cells:
+            if grade_id(cell) == cell_id:
+                assert old in cell.source, (cell_id, old)
+                cell.source = cell.source.replace(old, new)
+        return nb
+    return build
+
+
+def _without(cell_id: str) -> Callable:
+    def build(solution, release):
+        nb = _copy(solution)
+        nb.cells = [c for c in nb.cells if grade_id(c) != cell_id]
+        return nb
+    return build
+
+
+def _duplicated_functions(solution, release):
+    nb = _copy(solution)
+    doubled = []
+    for cell in nb.cells:
+        doubled.append(cell)
+        if cell.cell_type == "code" and "def " in cell.source:
+            twin = _copy(cell)
+            twin.pop("id", None)
+            doubled.append(twin)
+    nb.cells = doubled
+    for index, cell in enumerate(nb.cells):  # cell ids must stay unique
+        cell["id"] = f"cell-{index}"
+    return nb
+
+
+def _prose_last(solution, release):
+    nb = _copy(solution)
+    nb.cells = [c for c in nb.cells if c.cell_type == "code"] + \
+               [c for c in nb.cells if c.cell_type != "code"]
+    return nb
+
+
+def _metadata_scrambled(solution, release):
+    nb = _copy(solution)
+    for index, cell in enumerate(nb.cells):
+        cell.metadata = {"nbgrader": {"grade_id": f"renamed_{index}", "locked": False}} \
+            if index % 2 else {}
+    nb.metadata = {}
+    return nb
+
+
+def _old_format(solution, release):
+    return nbformat.writes(nbformat.convert(_copy(solution), 3), version=3).encode()
+
+
+def _huge_outputs(solution, release):
+    nb = _copy(solution)
+    blob = "0123456789" * 12_000_000  # 120 MB of leftover output
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text=blob)]
+    return nb
+
+
+def _bad_bytes(solution, release):
+    text = nbformat.writes(solution)
+    return text.encode("utf-8").replace(b"hihello", b"hih\xe9llo", 1)
+
+
+ALWAYS_EQUAL = '''
+import numpy as np
+
+class Anything:
+    shape = (1, 6, 5)
+    dtype = np.float32
+    def __eq__(self, other): return True
+    def __ne__(self, other): return False
+    def __len__(self): return 6
+    def __iter__(self): return iter([])
+    __hash__ = object.__hash__
+
+def build_vocabulary(text): return Anything()
+def lookup_tables(vocabulary): return Anything()
+def encode(text, table): return Anything()
+def one_hot(indices, size): return Anything()
+def decode(values, table): return Anything()
+def make_xy(text, table): return Anything(), Anything()
+'''
+
+READ_SECRETS = '''
+import glob, json, os
+found = []
+try:
+    import course_config
+    roots = [course_config.ROOT]
+except Exception:
+    roots = []
+for root in roots + ["/work", "/tmp", "/root", os.path.expanduser("~")]:
+    found += glob.glob(os.path.join(root, "**", "solutions", "onehot", "*.ipynb"), recursive=True)
+    found += glob.glob(os.path.join(root, "**", "source", "onehot", "*.ipynb"), recursive=True)
+for path in found:
+    try:
+        solution = json.load(open(path))
+    except Exception:
+        continue
+    for cell in solution["cells"]:
+        code = "".join(cell["source"])
+        if cell["cell_type"] == "code" and "BEGIN HIDDEN TESTS" not in code:
+            try:
+                exec(code.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", ""))
+            except Exception:
+                pass
+    break
+'''
+
+WRITE_FAKE_RESULTS = '''
+import glob, json, os
+fake = {"vocabulary_0": {"result": {"type": "builtins.list", "items": []}}}
+targets = ["manifest.json", "../results.json", "../submissions.json", "../status.json"]
+targets += [os.path.join(d, "manifest.json") for d in glob.glob(".export-*")]
+try:
+    import course_config
+    targets += [os.path.join(course_config.ROOT, "gradebook.db"),
+                os.path.join(course_config.ROOT, "grades", "samples.json")]
+except Exception:
+    pass
+written = []
+for target in targets:
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+        with open(target, "w") as fh:
+            json.dump({"submissions": [{"student": "mallory", "score": 24}]} if "json" in target
+                      else fake, fh)
+        written.append(target)
+    except Exception:
+        pass
+'''
+
+PATCH_EVERYTHING = '''
+import builtins, sys, types
+import numpy, numpy.testing
+numpy.testing.assert_allclose = lambda *a, **k: None
+numpy.testing.assert_array_equal = lambda *a, **k: None
+numpy.array_equal = lambda *a, **k: True
+builtins.AssertionError = type("AssertionError", (Exception,), {})
+sys.modules["pytest"] = types.ModuleType("pytest")
+try:
+    import autograder.checks.lib as lib
+    lib.expect = lambda *a, **k: None
+    import autograder.boundary as boundary
+    boundary.StudentCodeError = type("Nothing", (Exception,), {})
+except Exception:
+    pass
+'''
+
+DETACHED = '''
+import os, subprocess, sys
+subprocess.Popen(["sleep", "300"], start_new_session=True)
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        import time
+        time.sleep(30)
+        open("late.txt", "w").write("still here")
+    os._exit(0)
+'''
+
+ONEHOT_MODEL_LOSSES = frozenset({"char_rnn_returns_a_sequence_of_softmax",
+                                 "char_rnn_parameter_count", "hihello_model_predicts_ihello",
+                                 "sentence_model_predicts_next_characters"})
+
+CASES = [
+    # Bad input
+    Case("bad-not-json", "onehot", lambda s, r: b"this is not a notebook", says="not valid JSON"),
+    Case("bad-json-not-notebook", "onehot", lambda s, r: b'{"answer": 42}',
+         says="not a Jupyter notebook"),
+    Case("bad-old-nbformat", "onehot", _old_format, loses=frozenset()),
+    Case("bad-empty-notebook", "onehot", lambda s, r: nbformat.v4.new_notebook(), says="no code"),
+    Case("bad-cell-deleted", "onehot", _without("decode"),
+         loses=frozenset({"decode_reads_indices_and_probabilities"}), says="decode"),
+    Case("bad-cells-duplicated", "onehot", _duplicated_functions, loses=frozenset()),
+    Case("bad-cells-reordered", "onehot", _prose_last, loses=frozenset()),
+    Case("bad-metadata-edited", "onehot", _metadata_scrambled, loses=frozenset()),
+    Case("bad-renamed", "onehot", lambda s, r: _copy(s), loses=frozenset(),
+         filename="onehot (final version).ipynb"),
+    Case("bad-huge-outputs", "onehot", _huge_outputs, loses=frozenset()),
+    Case("bad-non-utf8", "onehot", _bad_bytes, says="not UTF-8"),
+    Case("bad-lambda-layer", "onehot",
+         edited("build_char_rnn", "    outputs = keras.layers.Dense",
+                "    states = keras.layers.Lambda(lambda t: t * 1.0)(states)\n"
+                "    outputs = keras.layers.Dense"),
+         loses=ONEHOT_MODEL_LOSSES, says="loaded safely"),
+    Case("bad-custom-layer", "onehot",
+         edited("build_char_rnn", "    outputs = keras.layers.Dense",
+                "    class Scale(keras.layers.Layer):\n"
+                "        def call(self, t):\n            return t * 1.0\n"
+                "    states = Scale()(states)\n    outputs = keras.layers.Dense"),
+         loses=ONEHOT_MODEL_LOSSES, says="loaded safely"),
+    # Cheating
+    Case("cheat-patch-everything", "onehot", cell_first(PATCH_EVERYTHING)),
+    Case("cheat-always-equal", "onehot", cell_last(ALWAYS_EQUAL, base="release"),
+         says="not a number, string or array"),
+    Case("cheat-read-solutions", "onehot", cell_last(READ_SECRETS, base="release"),
+         needs_isolation=True),
+    Case("cheat-write-fake-results", "onehot", cell_last(WRITE_FAKE_RESULTS, base="release")),
+    Case("cheat-hard-coded-public-answers", "onehot",
+         edited("build_vocabulary", "return sorted(set(text))", 'return ["e", "h", "i", "l", "o"]'),
+         loses=frozenset({"vocabulary_is_sorted_and_unique", "vocabulary_rejects_empty_text",
+                          "sentence_model_predicts_next_characters"})),
+    Case("cheat-exit-early", "onehot", cell_first("import os\nos._exit(0)")),
+    Case("cheat-sys-exit", "onehot", cell_first("raise SystemExit(0)")),
+    Case("cheat-kill-kernel-at-the-end", "onehot", cell_last("import os\nos._exit(1)"),
+         loses=frozenset(), says="killed the kernel"),
+    Case("cheat-detached-processes", "onehot", cell_last(DETACHED), loses=frozenset()),
+    Case("cheat-hang", "onehot", cell_last("import time\ntime.sleep(100_000)"),
+         loses=frozenset()),
+    Case("cheat-memory-hog", "onehot", cell_last("hog = bytearray(64 * 2**30)"),
+         loses=frozenset()),
+    Case("cheat-output-flood", "onehot",
+         cell_last("for _ in range(50_000):\n    print('x' * 1000)"), loses=frozenset()),
+    Case("cheat-kill-the-grader", "onehot",
+         cell_first("import os, signal\nfor pid in range(2, 100000):\n    try:\n"
+                    "        os.kill(pid, signal.SIGKILL) if pid != os.getpid() else None\n"
+                    "    except Exception:\n        pass"),
+         needs_isolation=True),
+]
+
+
+def write_bank(out, solution: nbformat.NotebookNode, release: nbformat.NotebookNode,
+               cases: list[Case], notebook: str) -> dict[str, Case]:
+    """Write each case as out/<student>/<assignment>/<notebook>; return them by student."""
+    written = {}
+    for case in cases:
+        path = out / case.student / case.assignment / (case.filename or notebook)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        content = case.build(solution, release)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            nbformat.write(content, str(path))
+        written[case.student] = case
+    return written
+
+
+def verdict(case: Case, result, checks: dict[str, float]) -> tuple[bool, float, str]:
+    """(handled, points wrongly awarded, why not handled) for `case`'s graded `result`."""
+    must_lose = set(checks) if case.loses is ALL else set(case.loses)
+    failed = {c.name for c in result.checks if not c.passed}
+    wrongly = sum(c.score for c in result.checks if c.name in must_lose)
+    texts = [result.problem or ""] + [c.message for c in result.checks if not c.passed]
+    if failed != must_lose:
+        return False, wrongly, f"lost {sorted(failed)}, expected {sorted(must_lose)}"
+    if any(not c.message for c in result.checks if not c.passed):
+        return False, wrongly, "a failed check has no message"
+    if case.says and not any(case.says in text for text in texts):
+        return False, wrongly, f"no message says {case.says!r}"
+    return True, wrongly, ""

@@ -1,0 +1,85 @@
+"""The reliability bank (samples/bank.py), graded in one batch with honest submissions.
+
+Every bad-input or cheating case earns exactly the points it deserves, with a message; every
+honest submission scores exactly as in its own batch; nothing outlives the batch or reaches the
+course's files.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+import course_config
+from autograder.build import solution_notebook
+from autograder.discovery import find_submissions
+from autograder.grading import grade
+from autograder.sandbox import isolation
+from autograder.samples import apply, variants
+from samples.bank import CASES, verdict, write_bank
+from tests.test_sample_grades import _checks
+
+ROOT = Path(course_config.ROOT)
+HONEST = ("solution", "mistake-one-hot-float64", "correct-gru-time-distributed")
+
+
+def _mtimes() -> dict[Path, float]:
+    return {p: p.stat().st_mtime for p in ROOT.rglob("*")
+            if p.is_file() and not {".venv", ".git", "__pycache__"} & set(p.parts)}
+
+
+@pytest.fixture(scope="session")
+def bank(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("bank")
+    name = course_config.ASSIGNMENTS["onehot"].notebook
+    solution = solution_notebook(ROOT / "source" / "onehot" / name)
+    release = nbformat.read(str(ROOT / "release" / "onehot" / name), as_version=4)
+    write_bank(out, solution, release, CASES, name)
+    honest = {"solution": solution} | {v.student: apply(v, solution)
+                                       for v in variants("onehot") if v.student in HONEST}
+    for student, notebook in honest.items():
+        (out / student / "onehot").mkdir(parents=True)
+        nbformat.write(notebook, str(out / student / "onehot" / name))
+    before = _mtimes()
+    results = grade(find_submissions([out]))
+    after = _mtimes()
+    yield {"results": {r.student: r for r in results},
+           "touched": {p for p in after if before.get(p) != after[p]}}
+    shutil.rmtree(out, ignore_errors=True)
+
+
+def test_the_bank_is_large_enough() -> None:
+    assert len(CASES) >= 25
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.student for c in CASES])
+def test_each_case_scores_what_it_deserves(bank: dict, case) -> None:
+    if case.needs_isolation and not isolation.available():
+        pytest.skip("needs the sandbox's isolation (run the grader as root on Linux)")
+    result = bank["results"][case.student]
+    handled, wrongly, why = verdict(case, result, _checks(case.assignment))
+    assert wrongly == 0
+    assert handled, why
+
+
+@pytest.mark.parametrize("student", HONEST)
+def test_honest_submissions_score_as_when_graded_alone(bank: dict, graded_samples: dict,
+                                                      student: str) -> None:
+    together = bank["results"][student]
+    alone = graded_samples[(student, "onehot")]
+    assert [(c.name, c.score) for c in together.checks] == [(c.name, c.score) for c in alone.checks]
+
+
+def test_nothing_outlives_the_batch() -> None:
+    leftovers = [p.info["cmdline"] for p in psutil.process_iter(["cmdline"])
+                 if p.info["cmdline"] and p.info["cmdline"][:2] == ["sleep", "300"]]
+    assert leftovers == []
+
+
+def test_no_course_file_was_written(bank: dict) -> None:
+    assert bank["touched"] == set()
+    assert not (ROOT / "gradebook.db").exists()
