@@ -72,6 +72,24 @@ def cmd_samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gradebook(args: argparse.Namespace) -> int:
+    import json
+
+    from autograder.gradebook import push_scores
+    from autograder.scoring.results import SubmissionResult
+
+    try:
+        data = json.loads(Path(args.results).read_text(encoding="utf-8"))
+        results = [SubmissionResult.from_dict(s) for s in data["submissions"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"error: {args.results} is not a results file of `grade --json` ({exc})",
+              file=sys.stderr)
+        return 2
+    count = push_scores(results, args.db)
+    print(f"set {count} grades of {len(results)} submissions in {args.db}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build, write the samples, and grade them."""
     status = cmd_build(argparse.Namespace(assignments=[], check=False))
@@ -120,6 +138,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, default=Path("samples/submitted"),
                    help="where to write them (default: samples/submitted)")
     s.set_defaults(func=cmd_samples)
+
+    n = sub.add_parser("gradebook", help="put trusted scores into nbgrader's gradebook",
+                       description="Store the scores of `grade --json` as nbgrader's automatic "
+                                   "scores, for formgrader, feedback and export.")
+    n.add_argument("results", type=Path, metavar="RESULTS.json", help="written by grade --json")
+    n.add_argument("--db", default=f"sqlite:///{course_config.ROOT}/gradebook.db",
+                   help="nbgrader's gradebook URL (default: the course's gradebook.db)")
+    n.set_defaults(func=cmd_gradebook)
 
     d = sub.add_parser("demo", help="build, write the samples and grade them",
                        description="The whole instructor loop on the bundled samples.")

@@ -116,7 +116,8 @@ def _old_format(solution, release):
 def _huge_outputs(solution, release):
     nb = _copy(solution)
     blob = "0123456789" * 12_000_000  # 120 MB of leftover output
-    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text=blob)]
+    first_code = next(cell for cell in nb.cells if cell.cell_type == "code")
+    first_code.outputs = [nbformat.v4.new_output("stream", name="stdout", text=blob)]
     return nb
 
 

@@ -63,3 +63,19 @@ def test_nbgrader_autograde_totals_equal_the_trusted_grader(graded_samples: dict
             trusted = graded_samples[(student, ASSIGNMENT)]
             assert (submission.score, submission.max_score) == pytest.approx(
                 (trusted.score, trusted.max_score)), student
+
+
+def test_trusted_scores_go_into_nbgrader_gradebook(graded_samples: dict, tmp_path: Path) -> None:
+    from nbgrader.api import Gradebook
+
+    from autograder.gradebook import push_scores
+
+    chosen = [r for (student, assignment), r in graded_samples.items()
+              if assignment == ASSIGNMENT and student in ("solution", "blank-release",
+                                                          "mistake-one-hot-float64")]
+    db = f"sqlite:///{tmp_path}/gradebook.db"
+    assert push_scores(chosen, db) == sum(len(r.checks) for r in chosen)
+    with Gradebook(db) as gradebook:
+        for result in chosen:
+            submission = gradebook.find_submission(ASSIGNMENT, result.student)
+            assert (submission.score, submission.max_score) == (result.score, result.max_score)

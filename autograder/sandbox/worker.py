@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 
@@ -61,7 +61,8 @@ def _run_once(job: dict, cells: list, skip: set[int], export_cell: nbformat.Note
     """
     notebook = nbformat.v4.new_notebook(cells=[*cells, export_cell])
     control = Path(job["status"]).parent
-    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(control / "kernel"))
+    # The async manager: with a blocking one, nbclient cannot notice a dead kernel.
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(control / "kernel"))
     client = CappedClient(
         notebook, km=km,
         timeout=job["limits"]["cell_seconds"], interrupt_on_timeout=True, allow_errors=True,

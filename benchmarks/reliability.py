@@ -1,0 +1,56 @@
+"""Reliability figures: grade the bank of bad-input and cheating submissions with honest ones.
+
+    python benchmarks/reliability.py
+
+Prints cases tried, cases handled (exactly the deserved score, with a message) and points
+wrongly awarded (must be 0), then one line per case not handled.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import course_config  # noqa: E402
+from autograder.build import solution_notebook  # noqa: E402
+from autograder.checks import assignment_checks  # noqa: E402
+from autograder.discovery import find_submissions  # noqa: E402
+from autograder.grading import grade  # noqa: E402
+from autograder.sandbox import isolation  # noqa: E402
+from samples.bank import CASES, verdict, write_bank  # noqa: E402
+
+
+def points(assignment: str) -> dict[str, float]:
+    module = assignment_checks(assignment)
+    return {n.removeprefix("test_"): getattr(module, n).pytestmark[0].kwargs["points"]
+            for n in dir(module) if n.startswith("test_")}
+
+
+def main() -> None:
+    name = course_config.ASSIGNMENTS["onehot"].notebook
+    with tempfile.TemporaryDirectory(prefix="rnnkit-bank-") as tmp:
+        out = Path(tmp)
+        solution = solution_notebook(ROOT / "source" / "onehot" / name)
+        release = nbformat.read(str(ROOT / "release" / "onehot" / name), as_version=4)
+        cases = write_bank(out, solution, release, CASES, name)
+        results = {r.student: r for r in grade(find_submissions([out]))}
+    handled, wrongly, notes = 0, 0.0, []
+    for student, case in cases.items():
+        ok, awarded, why = verdict(case, results[student], points(case.assignment))
+        handled += ok
+        wrongly += awarded
+        if not ok:
+            notes.append(f"  {student}: {why}")
+    print(f"isolation: {'on' if isolation.available() else 'off (not root)'}")
+    print(f"cases tried: {len(cases)}; handled: {handled}; points wrongly awarded: {wrongly:g}")
+    print("\n".join(notes))
+
+
+if __name__ == "__main__":
+    main()
