@@ -23,10 +23,18 @@ class BuildError(Exception):
     """nbgrader refused the source notebook, or the build could not run."""
 
 
+def put_alembic_on_path() -> None:
+    """nbgrader runs the `alembic` executable of its environment, which may not be on PATH."""
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
 def nbgrader(*args: str, cwd: Path = ROOT) -> None:
     """Run an nbgrader command with the course configuration; raise BuildError on failure."""
+    put_alembic_on_path()
     with tempfile.TemporaryDirectory(prefix="rnnkit-nbgrader-") as tmp:
-        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+        env = dict(os.environ)
         command = [sys.executable, "-m", "nbgrader", *args, "--config",
                    str(ROOT / "course_config.py")]
         if not any(arg.startswith("--CourseDirectory.db_url") for arg in args):

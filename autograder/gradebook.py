@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 import course_config
-from autograder.build import nbgrader
+from autograder.build import nbgrader, put_alembic_on_path
 from autograder.scoring.results import SubmissionResult
 
 
@@ -26,6 +26,7 @@ def push_scores(results: list[SubmissionResult], db_url: str) -> int:
     """Store each result's check scores as nbgrader auto scores; return how many grades were set."""
     from nbgrader.api import Gradebook, MissingEntry
 
+    put_alembic_on_path()
     assignments = {r.assignment for r in results if r.assignment in course_config.ASSIGNMENTS}
     with Gradebook(db_url, course_config.COURSE_ID) as gradebook:
         known = {a.name for a in gradebook.assignments}

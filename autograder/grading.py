@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import course_config
-from autograder.checks import assignment_checks, assignment_probes
+from autograder.checks import assignment_probes, check_points
 from autograder.discovery import Submission
 from autograder.notebook_io import NotebookError, digest, grade_id, read_notebook
 from autograder.sandbox.limits import Limits
@@ -132,16 +132,11 @@ def check_assignment(notebook, assignment: str) -> None:
     ids = {grade_id(cell) for cell in notebook.cells} - {None}
     if not ids:
         return
-    own = assignment_check_names(assignment)
+    own = set(check_points(assignment))
     for other in course_config.ASSIGNMENTS:
-        if other != assignment and not ids & own and ids & assignment_check_names(other):
+        if other != assignment and not ids & own and ids & set(check_points(other)):
             raise NotebookError(f"this is the notebook of the {other!r} assignment, "
                                 f"submitted as {assignment!r}")
-
-
-def assignment_check_names(assignment: str) -> set[str]:
-    module = assignment_checks(assignment)
-    return {name.removeprefix("test_") for name in dir(module) if name.startswith("test_")}
 
 
 def _grade_assignment(assignment: str, subs: list[Submission],

@@ -19,17 +19,11 @@ sys.path.insert(0, str(ROOT))
 
 import course_config  # noqa: E402
 from autograder.build import solution_notebook  # noqa: E402
-from autograder.checks import assignment_checks  # noqa: E402
+from autograder.checks import check_points  # noqa: E402
 from autograder.discovery import find_submissions  # noqa: E402
 from autograder.grading import grade  # noqa: E402
 from autograder.sandbox import isolation  # noqa: E402
 from samples.bank import CASES, verdict, write_bank  # noqa: E402
-
-
-def points(assignment: str) -> dict[str, float]:
-    module = assignment_checks(assignment)
-    return {n.removeprefix("test_"): getattr(module, n).pytestmark[0].kwargs["points"]
-            for n in dir(module) if n.startswith("test_")}
 
 
 def main() -> None:
@@ -42,7 +36,7 @@ def main() -> None:
         results = {r.student: r for r in grade(find_submissions([out]))}
     handled, wrongly, notes = 0, 0.0, []
     for student, case in cases.items():
-        ok, awarded, why = verdict(case, results[student], points(case.assignment))
+        ok, awarded, why = verdict(case, results[student], check_points(case.assignment))
         handled += ok
         wrongly += awarded
         if not ok:

@@ -146,6 +146,9 @@ def decode(values, table): return Anything()
 def make_xy(text, table): return Anything(), Anything()
 '''
 
+# Looks where a student's code can learn the course is: the kit it can import, the folders
+# around its own, its home. (Other copies of the course on the grading machine are the
+# operator's to keep away: see the README.)
 READ_SECRETS = '''
 import glob, json, os
 found = []
@@ -154,7 +157,7 @@ try:
     roots = [course_config.ROOT]
 except Exception:
     roots = []
-for root in roots + ["/work", "/tmp", "/root", os.path.expanduser("~")]:
+for root in roots + [os.path.dirname(os.getcwd()), os.path.expanduser("~")]:
     found += glob.glob(os.path.join(root, "**", "solutions", "onehot", "*.ipynb"), recursive=True)
     found += glob.glob(os.path.join(root, "**", "source", "onehot", "*.ipynb"), recursive=True)
 for path in found:
@@ -264,7 +267,7 @@ CASES = [
     Case("cheat-write-fake-results", "onehot", cell_last(WRITE_FAKE_RESULTS, base="release")),
     Case("cheat-hard-coded-public-answers", "onehot",
          edited("build_vocabulary", "return sorted(set(text))", 'return ["e", "h", "i", "l", "o"]'),
-         loses=frozenset({"vocabulary_is_sorted_and_unique", "vocabulary_rejects_empty_text",
+         loses=frozenset({"vocabulary_is_sorted_and_unique",
                           "sentence_model_predicts_next_characters"})),
     Case("cheat-exit-early", "onehot", cell_first("import os\nos._exit(0)")),
     Case("cheat-sys-exit", "onehot", cell_first("raise SystemExit(0)")),

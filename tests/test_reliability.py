@@ -21,7 +21,7 @@ from autograder.grading import grade
 from autograder.sandbox import isolation
 from autograder.samples import apply, variants
 from samples.bank import CASES, verdict, write_bank
-from tests.test_sample_grades import _checks
+from autograder.checks import check_points
 
 ROOT = Path(course_config.ROOT)
 HONEST = ("solution", "mistake-one-hot-float64", "correct-gru-time-distributed")
@@ -61,7 +61,7 @@ def test_each_case_scores_what_it_deserves(bank: dict, case) -> None:
     if case.needs_isolation and not isolation.available():
         pytest.skip("needs the sandbox's isolation (run the grader as root on Linux)")
     result = bank["results"][case.student]
-    handled, wrongly, why = verdict(case, result, _checks(case.assignment))
+    handled, wrongly, why = verdict(case, result, check_points(case.assignment))
     assert wrongly == 0
     assert handled, why
 

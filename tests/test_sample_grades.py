@@ -10,17 +10,11 @@ from __future__ import annotations
 import pytest
 
 import course_config
-from autograder.checks import assignment_checks
+from autograder.checks import check_points
 from autograder.samples import variants
 
 ASSIGNMENTS = list(course_config.ASSIGNMENTS)
 VARIANTS = [(a, v) for a in ASSIGNMENTS for v in variants(a)]
-
-
-def _checks(assignment: str) -> dict[str, float]:
-    module = assignment_checks(assignment)
-    return {name.removeprefix("test_"): getattr(module, name).pytestmark[0].kwargs["points"]
-            for name in dir(module) if name.startswith("test_")}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -28,7 +22,7 @@ def test_the_solution_gets_full_marks(graded_samples: dict, assignment: str) -> 
     result = graded_samples[("solution", assignment)]
     failed = {c.name: c.message for c in result.checks if not c.passed}
     assert failed == {}
-    assert result.score == result.max_score == sum(_checks(assignment).values())
+    assert result.score == result.max_score == sum(check_points(assignment).values())
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -36,7 +30,7 @@ def test_the_blank_release_gets_zero_and_every_check_says_why(graded_samples: di
                                                                assignment: str) -> None:
     result = graded_samples[("blank-release", assignment)]
     assert result.score == 0
-    assert {c.name for c in result.checks} == set(_checks(assignment))
+    assert {c.name for c in result.checks} == set(check_points(assignment))
     for c in result.checks:
         assert not c.passed and c.message, c.name
         assert "could not evaluate" not in c.message, f"{c.name}: grader error: {c.message}"
@@ -49,7 +43,7 @@ def test_each_variant_loses_exactly_the_checks_it_breaks(graded_samples: dict, a
     result = graded_samples[(variant.student, assignment)]
     failed = {c.name: c.message for c in result.checks if not c.passed}
     assert set(failed) == set(variant.loses), failed
-    points = _checks(assignment)
+    points = check_points(assignment)
     assert result.score == sum(points.values()) - sum(points[name] for name in variant.loses)
     for name, message in failed.items():
         assert len(message) > 30 and "could not evaluate" not in message, (name, message)

@@ -19,3 +19,10 @@ def assignment_checks(assignment: str) -> ModuleType:
 def assignment_probes(assignment: str) -> list[dict]:
     """The probes `assignment`'s checks read, as plain data for the student's process."""
     return importlib.import_module(f"autograder.checks.{assignment}.probes").PROBES
+
+
+def check_points(assignment: str) -> dict[str, float]:
+    """Each check of `assignment` (named without `test_`) with the points it is worth."""
+    module = assignment_checks(assignment)
+    return {name.removeprefix("test_"): float(getattr(module, name).pytestmark[0].kwargs["points"])
+            for name in dir(module) if name.startswith("test_")}
