@@ -48,6 +48,27 @@ ASSIGNMENTS: dict[str, Assignment] = {
         cell_seconds=60,
         submission_seconds=240,
     ),
+    "windows": Assignment(
+        name="windows",
+        notebook="windows.ipynb",
+        title="Windows over a series: a noisy sine and next characters",
+        thresholds={
+            # Test MSE of sine_model on the grader's own noisy sine (hidden seed, 1000 values,
+            # split at 800, 200 test windows). There: noise floor 0.333, window mean 0.399,
+            # last value 0.581. The reference solution (tests/test_calibration_windows.py,
+            # SEED = 0-4, CPU) gives 0.394, 0.423, 0.384, 0.393, 0.392: worst 0.423 + margin
+            # 0.027. The bound stays 0.13 below the last-value baseline, and a model trained on
+            # off-by-one targets (0.58) or barely trained (0.83) misses it. Every seed passing
+            # means unseeded training passes too.
+            "sine_test_mse": 0.45,
+            # Next character of "every window ends where the next character begins" from the 3
+            # before it (46 windows, each with a single successor). Reference seeds 0-4: 46/46;
+            # the bound allows two misses (44/46 = 0.957).
+            "char_accuracy": 0.95,
+        },
+        cell_seconds=60,
+        submission_seconds=180,
+    ),
 }
 
 SEED = 42

@@ -16,12 +16,12 @@ import pytest
 
 import course_config
 from autograder.build import solution_notebook
+from autograder.checks import check_points
 from autograder.discovery import find_submissions
 from autograder.grading import grade
-from autograder.sandbox import isolation
 from autograder.samples import apply, variants
+from autograder.sandbox import isolation
 from samples.bank import CASES, verdict, write_bank
-from autograder.checks import check_points
 
 ROOT = Path(course_config.ROOT)
 HONEST = ("solution", "mistake-one-hot-float64", "correct-gru-time-distributed")

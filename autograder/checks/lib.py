@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.boundary import Artefacts, ExportedModel, StudentCodeError
+from autograder.boundary import Artefacts, ExportedModel
 
 RECURRENT_LAYERS = ("SimpleRNN", "LSTM", "GRU")
 

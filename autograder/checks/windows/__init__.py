@@ -1,1 +1,1 @@
-"""Hidden checks of assignment 2: windows over a series, the RNN layout, and next-character windows."""
+"""Hidden checks of assignment 2: windows over a series, the RNN layout, next characters."""

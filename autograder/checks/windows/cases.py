@@ -134,7 +134,7 @@ def vocabulary(text: str) -> list[str]:
 
 
 def char_windows(text: str, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Reference: indices in the sorted vocabulary, windows (n - size, size) and next (n - size,)."""
+    """Reference: sorted-vocabulary indices, windows (n - size, size) and next (n - size,)."""
     table = {ch: i for i, ch in enumerate(vocabulary(text))}
     indices = np.array([table[ch] for ch in text], dtype=np.int64)
     count = len(text) - size

@@ -42,7 +42,8 @@ PROBES: list[dict] = [
            *([] if train_size is None else [train_size]))
       for i, (length, seed, step, train_size) in enumerate(cases.SPLIT_CASES)],
     # baselines and the RNN layout
-    call("last_value", "last_value_baseline", array_arg(cases.BASELINE_WINDOWS.tolist(), "float64")),
+    call("last_value", "last_value_baseline",
+         array_arg(cases.BASELINE_WINDOWS.tolist(), "float64")),
     call("window_mean", "window_mean_baseline",
          array_arg(cases.BASELINE_WINDOWS.tolist(), "float64")),
     *[call(f"layout_{i}", "to_rnn_layout", array_arg(x.tolist(), "float32"))

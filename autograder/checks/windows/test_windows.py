@@ -1,4 +1,4 @@
-"""Hidden checks of assignment 2: windows over a series, the RNN layout, and next-character windows."""
+"""Hidden checks of assignment 2: windows over a series, the RNN layout, next characters."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def _parts(art: Artefacts, name: str, count: int, what: str) -> list:
     got = lib.value(art, name)
     expect(isinstance(got, (tuple, list)) and len(got) == count,
            f"expected {what} to return a tuple of {count} arrays; it returned "
-           f"{type(got).__name__}{f' of length {len(got)}' if isinstance(got, (tuple, list)) else ''}")
+           f"{type(got).__name__}"
+           f"{f' of length {len(got)}' if isinstance(got, (tuple, list)) else ''}")
     return list(got)
 
 
@@ -62,7 +63,8 @@ def _input_shape(net, what: str) -> tuple:
     try:
         return tuple(net.inputs[0].shape)
     except Exception:
-        raise CheckFailed(f"{what} has no input shape: start it with keras.Input(...)") from None
+        message = f"{what} has no input shape: start it with keras.Input(...)"
+        raise CheckFailed(message) from None
 
 
 def _check_stack(net, what: str, steps: int, features: int) -> None:
@@ -156,7 +158,8 @@ def test_windows_leave_input_unchanged(art: Artefacts) -> None:
     before = _numbers(lib.value(art, "x_train_before"), "the notebook's `x_train`")
     after = _numbers(lib.value(art, "x_train_after"), "the notebook's `x_train`")
     reshaped = ("to_rnn_layout changed the shape of the array it was given (`x.shape = ...` and "
-                "`x.resize(...)` work in place); x.reshape(...) returns a new array and leaves x as it was")
+                "`x.resize(...)` work in place); x.reshape(...) returns a new array and leaves "
+                "x as it was")
     expect(before.shape == after.shape, f"calling to_rnn_layout(x_train) turned x_train from "
                                         f"shape {before.shape} into {after.shape}: {reshaped}")
     expect(np.array_equal(before, after),
@@ -258,7 +261,8 @@ def test_sine_model_architecture(art: Artefacts) -> None:
                f"{what} should start with a recurrent layer (SimpleRNN) after keras.Input; its "
                f"layers are {kinds}")
         expect(all(kind == "Dense" for kind in kinds[1:]),
-               f"after the recurrent layer {what} should have only Dense layers; it has {kinds[1:]}")
+               f"after the recurrent layer {what} should have only Dense layers; it has "
+               f"{kinds[1:]}")
         expect(lib.inner(stack[0]).units == units,
                f"the recurrent layer of {what} has {lib.inner(stack[0]).units} units, "
                f"not RNN_UNITS = {units}")
