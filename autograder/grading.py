@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import subprocess
 import sys
@@ -64,8 +65,6 @@ def run_trusted_checks(assignment: str, entries: list[dict], workdir: Path) -> l
 
 
 def _clean_env() -> dict[str, str]:
-    import os
-
     return {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")} | {
         "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
 
@@ -185,7 +184,6 @@ def _grade_assignment(assignment: str, subs: list[Submission],
         partial = {entry["id"]: result for entry, result in done}
         started = time.monotonic()
         for row in run_trusted_checks(assignment, entries, tmpdir):
-            row.pop("internal_error", None)
             partial[row.pop("submission")].checks.append(CheckResult(**row))
         progress(f"checked {len(subs)} {assignment} submission(s) in "
                  f"{time.monotonic() - started:.1f} s")

@@ -163,7 +163,8 @@ def run_notebook(
     if failure is None and not (outdir / "manifest.json").is_file():
         failure = "the notebook's results were not exported"
     cell_errors = status.get("cell_errors") if isinstance(status.get("cell_errors"), list) else []
-    result = RunResult(outdir, failure, cell_errors, time.monotonic() - started)
-    result.isolated = bool(status.get("isolated"))
-    result.skipped_cells = [c for c in status.get("skipped_cells", []) if isinstance(c, int)]
-    return result
+    return RunResult(
+        outdir, failure, cell_errors, time.monotonic() - started,
+        isolated=bool(status.get("isolated")),
+        skipped_cells=[c for c in status.get("skipped_cells", []) if isinstance(c, int)],
+    )

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from autograder.boundary import Artefacts, StudentCodeError
-from autograder.checks.lib import CheckFailed
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,9 +63,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     headline = marker.kwargs["failure"]
     passed = report.passed and call.when == "call"
     message = "" if passed else student_message(headline, call.excinfo.value)
-    internal = call.excinfo is not None and not isinstance(
-        call.excinfo.value, (CheckFailed, AssertionError, StudentCodeError)
-    )
     item.config._autograder_results.append({  # type: ignore[attr-defined]
         "submission": item.callspec.id,
         "name": item.originalname.removeprefix("test_"),
@@ -74,7 +70,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         "max_score": points,
         "passed": passed,
         "message": message,
-        "internal_error": internal,
     })
     return report
 
