@@ -26,6 +26,9 @@ class Assignment:
     """Files of release/<name>/ that the grader lays over a submission (trusted copies)."""
     thresholds: dict[str, float] = field(default_factory=dict)
     """Accuracy (or error) bounds of the hidden checks, keyed by what they measure."""
+    saved_files: tuple[str, ...] = ()
+    """Files the student saves next to the notebook (trained models). The checks read the
+    submitted copies; the notebook's training cell loads them instead of training again."""
     cell_seconds: int = 120
     submission_seconds: int = 300
 
@@ -68,6 +71,15 @@ ASSIGNMENTS: dict[str, Assignment] = {
         },
         cell_seconds=60,
         submission_seconds=180,
+    ),
+    "addition": Assignment(
+        name="addition",
+        notebook="addition.ipynb",
+        title="Seq2seq: a model that learns to add",
+        saved_files=("addition_model.keras",),
+        thresholds={"exact_match": 0.9},
+        cell_seconds=120,
+        submission_seconds=240,
     ),
 }
 

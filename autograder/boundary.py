@@ -56,10 +56,22 @@ class Value:
 class Artefacts:
     """What one submission's process exported, read through the trust boundary."""
 
-    def __init__(self, directory: Path, failure: str | None = None) -> None:
+    def __init__(self, directory: Path, failure: str | None = None,
+                 saved: Path | None = None) -> None:
         self.directory = Path(directory)
         self.failure = failure  # why there is nothing to read (timeout, crash...), if so
+        self.saved = None if saved is None else Path(saved)  # the grader's copies of saved files
         self._manifest: dict[str, Any] | None = None
+
+    def saved_file(self, filename: str) -> ExportedModel:
+        """A file the student submitted next to the notebook (a trained model), as the grader
+        copied it before the notebook ran; StudentCodeError if it was not submitted."""
+        path = None if self.saved is None else self.saved / filename
+        if path is None or not path.is_file():
+            raise StudentCodeError(
+                f"no {filename} was submitted next to the notebook: run the training cell, "
+                "which saves it, and hand it in with the notebook")
+        return ExportedModel(path, "file")
 
     def _entries(self) -> dict[str, Any]:
         if self._manifest is None:

@@ -65,9 +65,18 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
-    from autograder.samples import write_samples
+    from autograder.samples import VariantError, train_sample_models, write_samples
 
-    written = write_samples(_assignments(args.assignments), args.out)
+    try:
+        if args.train_models:
+            for assignment in _assignments(args.assignments):
+                for path in train_sample_models(assignment, force=args.force):
+                    print(f"saved {path}")
+            return 0
+        written = write_samples(_assignments(args.assignments), args.out)
+    except VariantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"wrote {len(written)} sample submissions under {args.out}")
     return 0
 
@@ -95,7 +104,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     status = cmd_build(argparse.Namespace(assignments=[], check=False))
     if status:
         return status
-    cmd_samples(argparse.Namespace(assignments=[], out=args.out))
+    status = cmd_samples(argparse.Namespace(assignments=[], out=args.out, train_models=False,
+                                            force=False))
+    if status:
+        return status
     return cmd_grade(argparse.Namespace(paths=[args.out], json=args.json, quiet=False,
                                         brief=False, store=None, regrade=False))
 
@@ -137,6 +149,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     s.add_argument("--out", type=Path, default=Path("samples/submitted"),
                    help="where to write them (default: samples/submitted)")
+    s.add_argument("--train-models", action="store_true",
+                   help="instead, train the models the samples hand in (runs their notebooks; "
+                        "minutes each) and keep them under samples/models/")
+    s.add_argument("--force", action="store_true",
+                   help="with --train-models: retrain models that already exist")
     s.set_defaults(func=cmd_samples)
 
     n = sub.add_parser("gradebook", help="put trusted scores into nbgrader's gradebook",

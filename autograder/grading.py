@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -14,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import course_config
+from autograder.boundary import MAX_MODEL_BYTES
 from autograder.checks import assignment_probes, check_points
 from autograder.discovery import Submission
 from autograder.notebook_io import NotebookError, digest, grade_id, read_notebook
@@ -44,6 +47,30 @@ def limits_for(assignment: str) -> Limits:
 def support_files(assignment: str) -> tuple[Path, ...]:
     folder = ROOT / "release" / assignment
     return tuple(folder / name for name in course_config.ASSIGNMENTS[assignment].support_files)
+
+
+def submission_digest(sub: Submission) -> str:
+    """Hash of what a grade depends on in a submission: the notebook and its saved files."""
+    settings = course_config.ASSIGNMENTS.get(sub.assignment or "")
+    if settings is None or not settings.saved_files:
+        return digest(sub.notebook)
+    parts = [digest(sub.notebook)]
+    for name in settings.saved_files:
+        path = sub.notebook.parent / name
+        parts.append(f"{name}:{digest(path) if path.is_file() else '-'}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def copy_saved_files(sub: Submission, assignment: str, into: Path) -> Path:
+    """Copy the submission's saved files (models) into `into` before its notebook runs, so that
+    nothing the notebook does while graded can change what the checks read."""
+    into.mkdir(mode=0o700)
+    for name in course_config.ASSIGNMENTS[assignment].saved_files:
+        path = sub.notebook.parent / name
+        # A link could point at another student's model; an oversized file is not a model.
+        if path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_MODEL_BYTES:
+            shutil.copyfile(path, into / name)
+    return into
 
 
 def run_trusted_checks(assignment: str, entries: list[dict], workdir: Path) -> list[dict]:
@@ -90,7 +117,7 @@ def grade(
         if assignment is None:
             for sub in subs:
                 results.append(SubmissionResult(
-                    sub.student, "?", sub.notebook.name, digest=digest(sub.notebook),
+                    sub.student, "?", sub.notebook.name, digest=submission_digest(sub),
                     problem="cannot tell which assignment this notebook is for: keep the "
                             "notebook's name and folder as released"))
             continue
@@ -98,7 +125,7 @@ def grade(
         todo = []
         for sub in subs:
             stored = None if (store is None or regrade) else store.get(
-                sub.student, assignment, sub.notebook.name, digest(sub.notebook), version)
+                sub.student, assignment, sub.notebook.name, submission_digest(sub), version)
             if stored is not None:
                 progress(f"kept {sub.key}: unchanged since it was graded")
                 results.append(stored)
@@ -151,9 +178,10 @@ def _grade_assignment(assignment: str, subs: list[Submission],
         def run_one(index: int, sub: Submission) -> tuple[dict, SubmissionResult]:
             started = time.monotonic()
             result = SubmissionResult(sub.student, assignment, sub.notebook.name,
-                                      digest=digest(sub.notebook))
+                                      digest=submission_digest(sub))
+            saved = copy_saved_files(sub, assignment, tmpdir / f"s{index}-{secrets.token_hex(8)}")
             entry = {"id": f"s{index}", "artefacts": str(tmpdir / f"s{index}-none"),
-                     "failure": None}
+                     "failure": None, "saved": str(saved)}
             try:
                 notebook = read_notebook(sub.notebook)
                 check_assignment(notebook, assignment)

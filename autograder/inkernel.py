@@ -24,7 +24,7 @@ def run_check(assignment: str, name: str, namespace: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory(prefix="rnnkit-") as tmp:
         export(assignment_probes(assignment), tmp, namespace)
         try:
-            test(Artefacts(Path(tmp)))
+            test(Artefacts(Path(tmp), saved=Path.cwd()))  # nbgrader runs in the submission
         except Exception as exc:
             raise AssertionError(student_message(headline, exc)) from None
     print(f"{name}: passed")

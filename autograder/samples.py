@@ -8,6 +8,9 @@ an error, not a silently correct sample. Each variant says which checks it must 
 from __future__ import annotations
 
 import importlib.util
+import shutil
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -33,21 +36,47 @@ class Variant:
     loses: frozenset[str] = field(default_factory=frozenset)
     """The checks this variant must fail (empty for a correct alternative)."""
     why: str = ""
+    files: dict[str, str | None] | None = None
+    """Saved files handed in with the notebook: file name -> the sample whose notebook trained
+    it, or None for a file not handed in. Default: the solution's (the module's FILES)."""
 
 
 class VariantError(Exception):
-    """A variant's edit no longer matches the solution notebook."""
+    """A variant's edit no longer matches the solution notebook, or its saved files are missing."""
+
+
+MODELS = ROOT / "samples" / "models"
+"""Saved files of the samples: models/<assignment>/<sample that trained it>/<file name>."""
+
+
+def _module(assignment: str) -> ModuleType | None:
+    path = ROOT / "samples" / f"{assignment}.py"
+    if not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location(f"samples_{assignment}", path)
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def variants(assignment: str) -> list[Variant]:
     """The variants declared in samples/<assignment>.py (none if the file does not exist)."""
-    path = ROOT / "samples" / f"{assignment}.py"
-    if not path.is_file():
-        return []
-    spec = importlib.util.spec_from_file_location(f"samples_{assignment}", path)
-    module: ModuleType = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return list(module.VARIANTS)
+    module = _module(assignment)
+    return [] if module is None else list(module.VARIANTS)
+
+
+def handed_in_files(assignment: str) -> dict[str, dict[str, str | None]]:
+    """For each sample student: saved file name -> the sample whose notebook trained it."""
+    module = _module(assignment)
+    default = dict(getattr(module, "FILES", {}))
+    files = {"solution": default, "blank-release": {}}
+    for variant in variants(assignment):
+        files[variant.student] = default if variant.files is None else dict(variant.files)
+    return files
+
+
+def saved_file(assignment: str, producer: str, name: str) -> Path:
+    return MODELS / assignment / producer / name
 
 
 def apply(variant: Variant, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -81,8 +110,67 @@ def write_samples(assignments: list[str], out: Path) -> list[Path]:
         }
         for variant in variants(assignment):
             notebooks[variant.student] = apply(variant, solution)
+        files = handed_in_files(assignment)
         for student, notebook in notebooks.items():
             path = Path(out) / student / assignment / name
             write_notebook(notebook, path)
+            for filename, producer in files[student].items():
+                if producer is not None:
+                    shutil.copyfile(_trained(assignment, producer, filename),
+                                    path.parent / filename)
             written.append(path)
     return written
+
+
+def _trained(assignment: str, producer: str, filename: str) -> Path:
+    path = saved_file(assignment, producer, filename)
+    if not path.is_file():
+        raise VariantError(f"{path.relative_to(ROOT)} does not exist: train it with "
+                           f"`python -m autograder samples {assignment} --train-models`")
+    return path
+
+
+def train(notebook: nbformat.NotebookNode, assignment: str, folder: Path) -> dict[str, Path]:
+    """Run `notebook` in full in `folder` (no saved files there, so it trains, for minutes) and
+    return the files it saved. Trusted notebooks only: this is not the sandbox."""
+    from nbclient import NotebookClient
+
+    settings = course_config.ASSIGNMENTS[assignment]
+    for support in settings.support_files:
+        shutil.copyfile(ROOT / "release" / assignment / support, folder / support)
+    client = NotebookClient(nbformat.from_dict(notebook), timeout=3600, kernel_name="python3",
+                            allow_errors=True,  # a mistake fails its public asserts
+                            resources={"metadata": {"path": str(folder)}})
+    client.execute()
+    made = {name: folder / name for name in settings.saved_files}
+    missing = [name for name, path in made.items() if not path.is_file()]
+    if missing:
+        raise VariantError(f"the notebook saved no {', '.join(missing)}")
+    return made
+
+
+def train_sample_models(assignment: str, force: bool = False,
+                        progress: Callable[[str], None] = print) -> list[Path]:
+    """Run the notebook of every sample whose saved files other samples hand in, without those
+    files (so it trains), and keep what it saves under samples/models/. Minutes per model."""
+    settings = course_config.ASSIGNMENTS[assignment]
+    solution = solution_notebook(ROOT / "source" / assignment / settings.notebook)
+    notebooks = {"solution": solution} | {v.student: apply(v, solution)
+                                          for v in variants(assignment)}
+    producers = sorted({p for files in handed_in_files(assignment).values()
+                        for p in files.values() if p is not None})
+    kept = []
+    for producer in producers:
+        targets = [saved_file(assignment, producer, name) for name in settings.saved_files]
+        if not force and all(path.is_file() for path in targets):
+            continue
+        if producer not in notebooks:
+            raise VariantError(f"{assignment}: no sample named {producer!r} trains a model")
+        progress(f"training {assignment}/{producer} (its notebook runs in full)...")
+        with tempfile.TemporaryDirectory(prefix="rnnkit-train-") as tmp:
+            made = train(notebooks[producer], assignment, Path(tmp))
+            for name, target in zip(settings.saved_files, targets):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(made[name], target)
+                kept.append(target)
+    return kept

@@ -16,6 +16,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--runslow", action="store_true", help="also run tests marked slow")
     parser.addoption("--calibrate", action="store_true",
                      help="also re-measure the accuracy thresholds (several seeds, minutes)")
+    parser.addoption("--assignments", default="",
+                     help="comma-separated: grade only these assignments' samples")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -27,16 +29,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def graded_samples(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def graded_samples(request: pytest.FixtureRequest,
+                   tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Every bundled sample submission, graded in one batch: {(student, assignment): result}."""
     from autograder.discovery import find_submissions
     from autograder.grading import grade
     from autograder.samples import write_samples
 
+    chosen = request.config.getoption("--assignments")
+    names = chosen.split(",") if chosen else list(course_config.ASSIGNMENTS)
     out = tmp_path_factory.mktemp("samples")
-    write_samples(list(course_config.ASSIGNMENTS), out)
+    write_samples(names, out)
     results = grade(find_submissions([out]))
     return {(r.student, r.assignment): r for r in results}
+
+
+@pytest.fixture
+def sample_result(graded_samples: dict):
+    """The graded result of one sample: sample_result(student, assignment)."""
+    def get(student: str, assignment: str):
+        if (student, assignment) not in graded_samples:
+            pytest.skip(f"{assignment} not among --assignments")
+        return graded_samples[(student, assignment)]
+    return get
 
 
 @pytest.fixture

@@ -36,8 +36,7 @@ def test_validate_passes_the_solution_and_flags_the_blank_release(tmp_path: Path
     assert "VALIDATION FAILED" in report and "NotImplementedError" in report
 
 
-def test_nbgrader_autograde_totals_equal_the_trusted_grader(graded_samples: dict,
-                                                             tmp_path: Path) -> None:
+def test_nbgrader_autograde_totals_equal_the_trusted_grader(sample_result, tmp_path: Path) -> None:
     """Same notebooks, two graders: nbgrader's in-kernel run and the sandboxed trusted one."""
     from nbgrader.api import Gradebook
 
@@ -60,19 +59,18 @@ def test_nbgrader_autograde_totals_equal_the_trusted_grader(graded_samples: dict
     with Gradebook(db) as gradebook:
         for student in students:
             submission = gradebook.find_submission(ASSIGNMENT, student)
-            trusted = graded_samples[(student, ASSIGNMENT)]
+            trusted = sample_result(student, ASSIGNMENT)
             assert (submission.score, submission.max_score) == pytest.approx(
                 (trusted.score, trusted.max_score)), student
 
 
-def test_trusted_scores_go_into_nbgrader_gradebook(graded_samples: dict, tmp_path: Path) -> None:
+def test_trusted_scores_go_into_nbgrader_gradebook(sample_result, tmp_path: Path) -> None:
     from nbgrader.api import Gradebook
 
     from autograder.gradebook import push_scores
 
-    chosen = [r for (student, assignment), r in graded_samples.items()
-              if assignment == ASSIGNMENT and student in ("solution", "blank-release",
-                                                          "mistake-one-hot-float64")]
+    chosen = [sample_result(student, ASSIGNMENT)
+              for student in ("solution", "blank-release", "mistake-one-hot-float64")]
     db = f"sqlite:///{tmp_path}/gradebook.db"
     assert push_scores(chosen, db) == sum(len(r.checks) for r in chosen)
     with Gradebook(db) as gradebook:

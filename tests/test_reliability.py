@@ -67,10 +67,10 @@ def test_each_case_scores_what_it_deserves(bank: dict, case) -> None:
 
 
 @pytest.mark.parametrize("student", HONEST)
-def test_honest_submissions_score_as_when_graded_alone(bank: dict, graded_samples: dict,
+def test_honest_submissions_score_as_when_graded_alone(bank: dict, sample_result,
                                                       student: str) -> None:
     together = bank["results"][student]
-    alone = graded_samples[(student, "onehot")]
+    alone = sample_result(student, "onehot")
     assert [(c.name, c.score) for c in together.checks] == [(c.name, c.score) for c in alone.checks]
 
 

@@ -18,17 +18,17 @@ VARIANTS = [(a, v) for a in ASSIGNMENTS for v in variants(a)]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_the_solution_gets_full_marks(graded_samples: dict, assignment: str) -> None:
-    result = graded_samples[("solution", assignment)]
+def test_the_solution_gets_full_marks(sample_result, assignment: str) -> None:
+    result = sample_result("solution", assignment)
     failed = {c.name: c.message for c in result.checks if not c.passed}
     assert failed == {}
     assert result.score == result.max_score == sum(check_points(assignment).values())
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_the_blank_release_gets_zero_and_every_check_says_why(graded_samples: dict,
+def test_the_blank_release_gets_zero_and_every_check_says_why(sample_result,
                                                                assignment: str) -> None:
-    result = graded_samples[("blank-release", assignment)]
+    result = sample_result("blank-release", assignment)
     assert result.score == 0
     assert {c.name for c in result.checks} == set(check_points(assignment))
     for c in result.checks:
@@ -38,9 +38,9 @@ def test_the_blank_release_gets_zero_and_every_check_says_why(graded_samples: di
 
 @pytest.mark.parametrize("assignment,variant", VARIANTS,
                          ids=[f"{a}-{v.student}" for a, v in VARIANTS])
-def test_each_variant_loses_exactly_the_checks_it_breaks(graded_samples: dict, assignment: str,
+def test_each_variant_loses_exactly_the_checks_it_breaks(sample_result, assignment: str,
                                                          variant) -> None:
-    result = graded_samples[(variant.student, assignment)]
+    result = sample_result(variant.student, assignment)
     failed = {c.name: c.message for c in result.checks if not c.passed}
     assert set(failed) == set(variant.loses), failed
     points = check_points(assignment)

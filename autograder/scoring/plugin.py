@@ -36,7 +36,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         subs = _submissions(metafunc.config)
         metafunc.parametrize(
             "art",
-            [Artefacts(Path(s["artefacts"]), s.get("failure")) for s in subs],
+            [Artefacts(Path(s["artefacts"]), s.get("failure"),
+                       Path(s["saved"]) if s.get("saved") else None) for s in subs],
             ids=[s["id"] for s in subs],
         )
 
