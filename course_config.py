@@ -77,8 +77,17 @@ ASSIGNMENTS: dict[str, Assignment] = {
         notebook="addition.ipynb",
         title="Seq2seq: a model that learns to add",
         saved_files=("addition_model.keras",),
-        thresholds={"exact_match": 0.9},
-        cell_seconds=120,
+        thresholds={
+            # Exact-match accuracy of the saved model on the grader's 2,000 fresh 3-digit
+            # questions (hidden seed). The bound must pass every correct seq2seq, so it comes
+            # from the weakest the notebook allows: SimpleRNN(128) with reversed questions
+            # (tests/test_calibration_addition.py, SEED = 0-4, CPU, the notebook's 30 epochs):
+            # 0.815, 0.812, 0.868, 0.831, 0.874; worst minus a 0.05 margin, rounded down.
+            # For scale: the solution, LSTM(128) reversed, 0.993; LSTM(128) forwards 0.991;
+            # untrained 0.00; two epochs 0.04; answers left unpadded 0.09.
+            "exact_match": 0.75,
+        },
+        cell_seconds=60,
         submission_seconds=240,
     ),
 }

@@ -43,9 +43,8 @@ def main() -> None:
             one, _ = timed_grade([solution])
             batch = Path(tmp) / f"batch-{assignment}"
             for i, source in zip(range(args.batch), itertools.cycle(written)):
-                target = batch / f"student{i:02d}" / assignment / source.name
-                target.parent.mkdir(parents=True)
-                shutil.copy2(source, target)
+                # the notebook and the files handed in with it (saved models)
+                shutil.copytree(source.parent, batch / f"student{i:02d}" / assignment)
             many, results = timed_grade([batch])
             print(f"{assignment}: one submission {one:.1f} s; batch of {len(results)} "
                   f"{many:.1f} s ({many / len(results):.1f} s each)")

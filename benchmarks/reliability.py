@@ -12,13 +12,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import nbformat
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import course_config  # noqa: E402
-from autograder.build import solution_notebook  # noqa: E402
 from autograder.checks import check_points  # noqa: E402
 from autograder.discovery import find_submissions  # noqa: E402
 from autograder.grading import grade  # noqa: E402
@@ -27,12 +23,9 @@ from samples.bank import CASES, verdict, write_bank  # noqa: E402
 
 
 def main() -> None:
-    name = course_config.ASSIGNMENTS["onehot"].notebook
     with tempfile.TemporaryDirectory(prefix="rnnkit-bank-") as tmp:
         out = Path(tmp)
-        solution = solution_notebook(ROOT / "source" / "onehot" / name)
-        release = nbformat.read(str(ROOT / "release" / "onehot" / name), as_version=4)
-        cases = write_bank(out, solution, release, CASES, name)
+        cases = write_bank(out, CASES)
         results = {r.student: r for r in grade(find_submissions([out]))}
     handled, wrongly, notes = 0, 0.0, []
     for student, case in cases.items():

@@ -10,12 +10,17 @@ a point given to a check it should lose is a point wrongly awarded. Run it with
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import nbformat
 
+import course_config
+from autograder.build import solution_notebook
 from autograder.notebook_io import grade_id
+from autograder.samples import handed_in_files, saved_file
 
 ALL = None  # loses every check
 
@@ -35,6 +40,9 @@ class Case:
     """Another file name than the assignment's notebook (a renamed submission)."""
     needs_isolation: bool = False
     """Only holds where the sandbox can hide the course files (the grader runs as root)."""
+    files: Callable[[], dict[str, bytes | Path]] | None = None
+    """Files handed in next to the notebook: content, or a path the file is a link to.
+    None: the solution's saved files (for assignments whose notebooks save models)."""
 
 
 def _copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -231,6 +239,27 @@ ONEHOT_MODEL_LOSSES = frozenset({"char_rnn_returns_a_sequence_of_softmax",
                                  "char_rnn_parameter_count", "hihello_model_predicts_ihello",
                                  "sentence_model_predicts_next_characters"})
 
+ADDITION_MODEL_LOSSES = frozenset({"saved_model_matches_notebook",
+                                   "saved_model_adds_fresh_questions"})
+
+
+def _model_with_lambda() -> bytes:
+    """A seq2seq whose archive carries Python code (a Lambda): safe mode must refuse it."""
+    import tempfile
+
+    import keras
+
+    model = keras.Sequential([
+        keras.Input((7, 12)), keras.layers.LSTM(8), keras.layers.RepeatVector(4),
+        keras.layers.Lambda(lambda t: t * 1.0), keras.layers.LSTM(8, return_sequences=True),
+        keras.layers.TimeDistributed(keras.layers.Dense(12, activation="softmax")),
+    ])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.keras"
+        model.save(path)
+        return path.read_bytes()
+
+
 CASES = [
     # Bad input
     Case("bad-not-json", "onehot", lambda s, r: b"this is not a notebook", says="not valid JSON"),
@@ -285,21 +314,55 @@ CASES = [
                     "        os.kill(pid, signal.SIGKILL) if pid != os.getpid() else None\n"
                     "    except Exception:\n        pass"),
          needs_isolation=True),
+    # Saved models (the addition assignment hands in addition_model.keras)
+    Case("bad-model-missing", "addition", lambda s, r: _copy(s), files=dict,
+         loses=ADDITION_MODEL_LOSSES, says="no addition_model.keras was submitted"),
+    Case("bad-model-corrupt", "addition", lambda s, r: _copy(s),
+         files=lambda: {"addition_model.keras": b"PK\x03\x04" + b"\x00" * 2000},
+         loses=ADDITION_MODEL_LOSSES, says="could not be loaded safely"),
+    Case("bad-model-with-lambda-layer", "addition", lambda s, r: _copy(s),
+         files=lambda: {"addition_model.keras": _model_with_lambda()},
+         loses=ADDITION_MODEL_LOSSES, says="loaded safely"),
+    Case("cheat-model-linked-to-another", "addition", lambda s, r: _copy(s),
+         files=lambda: {"addition_model.keras": saved_file("addition", "solution",
+                                                           "addition_model.keras")},
+         loses=ADDITION_MODEL_LOSSES, says="no addition_model.keras was submitted"),
+
 ]
 
 
-def write_bank(out, solution: nbformat.NotebookNode, release: nbformat.NotebookNode,
-               cases: list[Case], notebook: str) -> dict[str, Case]:
-    """Write each case as out/<student>/<assignment>/<notebook>; return them by student."""
-    written = {}
+def notebooks(assignment: str) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
+    """(solution, blank release) of `assignment`, the material every case is made from."""
+    name = course_config.ASSIGNMENTS[assignment].notebook
+    root = Path(course_config.ROOT)
+    return (solution_notebook(root / "source" / assignment / name),
+            nbformat.read(str(root / "release" / assignment / name), as_version=4))
+
+
+def write_bank(out: Path, cases: list[Case]) -> dict[str, Case]:
+    """Write each case as out/<student>/<assignment>/<notebook> (with the files handed in next
+    to it); return the cases by student."""
+    written, material = {}, {}
     for case in cases:
+        if case.assignment not in material:
+            material[case.assignment] = notebooks(case.assignment)
+        notebook = course_config.ASSIGNMENTS[case.assignment].notebook
         path = out / case.student / case.assignment / (case.filename or notebook)
         path.parent.mkdir(parents=True, exist_ok=True)
-        content = case.build(solution, release)
+        content = case.build(*material[case.assignment])
         if isinstance(content, bytes):
             path.write_bytes(content)
         else:
             nbformat.write(content, str(path))
+        if case.files is None:
+            for name, producer in handed_in_files(case.assignment)["solution"].items():
+                shutil.copyfile(saved_file(case.assignment, producer, name), path.parent / name)
+        else:
+            for name, content in case.files().items():
+                if isinstance(content, Path):
+                    (path.parent / name).symlink_to(content)
+                else:
+                    (path.parent / name).write_bytes(content)
         written[case.student] = case
     return written
 

@@ -15,13 +15,12 @@ import psutil
 import pytest
 
 import course_config
-from autograder.build import solution_notebook
 from autograder.checks import check_points
 from autograder.discovery import find_submissions
 from autograder.grading import grade
 from autograder.samples import apply, variants
 from autograder.sandbox import isolation
-from samples.bank import CASES, verdict, write_bank
+from samples.bank import CASES, notebooks, verdict, write_bank
 
 ROOT = Path(course_config.ROOT)
 HONEST = ("solution", "mistake-one-hot-float64", "correct-gru-time-distributed")
@@ -35,10 +34,9 @@ def _mtimes() -> dict[Path, float]:
 @pytest.fixture(scope="session")
 def bank(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("bank")
+    write_bank(out, CASES)
     name = course_config.ASSIGNMENTS["onehot"].notebook
-    solution = solution_notebook(ROOT / "source" / "onehot" / name)
-    release = nbformat.read(str(ROOT / "release" / "onehot" / name), as_version=4)
-    write_bank(out, solution, release, CASES, name)
+    solution, _ = notebooks("onehot")
     honest = {"solution": solution} | {v.student: apply(v, solution)
                                        for v in variants("onehot") if v.student in HONEST}
     for student, notebook in honest.items():

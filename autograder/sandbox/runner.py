@@ -93,7 +93,9 @@ def run_notebook(
     started = time.monotonic()
     workdir.mkdir(parents=True)
     for path in source.parent.iterdir():
-        if path.is_file() and path.suffix != ".ipynb" and path.stat().st_size < limits.max_file_bytes:
+        # Links are not followed: one could point at another student's files.
+        if (path.is_file() and not path.is_symlink() and path.suffix != ".ipynb"
+                and path.stat().st_size < limits.max_file_bytes):
             shutil.copy2(path, workdir / path.name)
     for path in support_files:
         shutil.copy2(path, workdir / path.name)

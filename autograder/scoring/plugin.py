@@ -48,7 +48,9 @@ def student_message(headline: str, exc: BaseException) -> str:
         return f"{headline} Your code could not be checked: {exc}"
     if isinstance(exc, AssertionError):  # CheckFailed, or a plain assert in a check
         detail = str(exc).split("\nassert ")[0].strip()
-        return f"{headline} {detail[:1].upper()}{detail[1:]}".strip()
+        if detail.split(" ", 1)[0].isalpha():  # a word, not a name from the code
+            detail = detail[:1].upper() + detail[1:]
+        return f"{headline} {detail}".strip()
     return f"{headline} (The grader could not evaluate this: {type(exc).__name__}.)"
 
 

@@ -283,8 +283,8 @@ def test_create_dataset_keeps_test_apart(art: Artefacts) -> None:
                 parsed = cases.parse(question)
                 expect(parsed is not None and answer.strip() == str(sum(parsed))
                        and answer == answer.strip().ljust(digits + 1),
-                       f"a {role} row of {call} reads {question!r} -> {answer!r}, which is not a "
-                       "padded question and its padded sum"
+                       f"a {role} row of {call}, read with ALPHABET = '0123456789+ ', is "
+                       f"{question!r} -> {answer!r}: not a padded question and its padded sum"
                        + (" (questions reversed)" if reverse else ""))
                 pairs.add((min(parsed), max(parsed)))
             sets.append(pairs)
