@@ -149,6 +149,16 @@ def train(notebook: nbformat.NotebookNode, assignment: str, folder: Path) -> dic
     return made
 
 
+def _keep_weights_only(model_file: Path, target: Path) -> None:
+    """Save the model without its optimizer's state: a third of the size, the same answers."""
+    import keras
+
+    if model_file.suffix != ".keras":
+        shutil.copyfile(model_file, target)
+        return
+    keras.saving.load_model(model_file, compile=False).save(target)
+
+
 def train_sample_models(assignment: str, force: bool = False,
                         progress: Callable[[str], None] = print) -> list[Path]:
     """Run the notebook of every sample whose saved files other samples hand in, without those
@@ -171,6 +181,6 @@ def train_sample_models(assignment: str, force: bool = False,
             made = train(notebooks[producer], assignment, Path(tmp))
             for name, target in zip(settings.saved_files, targets):
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(made[name], target)
+                _keep_weights_only(made[name], target)
                 kept.append(target)
     return kept

@@ -328,6 +328,10 @@ CASES = [
                                                            "addition_model.keras")},
          loses=ADDITION_MODEL_LOSSES, says="no addition_model.keras was submitted"),
 
+    Case("cheat-model-trained-on-test-split", "sentiment", lambda s, r: _copy(s),
+         files=lambda: {"sentiment_model.keras": saved_file(
+             "sentiment", "mistake-trained-on-test", "sentiment_model.keras").read_bytes()},
+         loses=frozenset({"no_gap_between_test_and_holdout"}), says="seen the test reviews"),
 ]
 
 

@@ -27,7 +27,7 @@ def _source(assignment: str) -> nbformat.NotebookNode:
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_each_check_has_one_autograded_cell_with_its_points(assignment: str) -> None:
     checks = check_points(assignment)
-    assert len(checks) >= 10
+    assert len(checks) >= 8
     graded = {}
     for cell in _source(assignment).cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -55,7 +55,7 @@ def test_solution_cells_follow_the_conventions(assignment: str) -> None:
         if meta["solution"]:
             assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
             assert not meta["grade"] and not meta["locked"], meta["grade_id"]
-    source = "\n".join(cell.source for cell in notebook.cells)
+    source = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
     assert "input_shape=" not in source and re.search(r"\blr\s*=", source) is None
     assert "SEED = 42" in source and "keras.utils.set_random_seed(SEED)" in source
 
@@ -67,4 +67,4 @@ def test_a_notebook_that_saves_a_model_loads_it_instead_of_training(assignment: 
     for name in settings.saved_files:
         assert name in source
     if settings.saved_files:
-        assert ".exists()" in source and "keras.saving.load_model(" in source
+        assert "exists(" in source and "keras.saving.load_model(" in source

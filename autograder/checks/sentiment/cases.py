@@ -1,0 +1,229 @@
+"""The hidden inputs of the sentiment assignment, and the grader's own measures of a model.
+
+The reviews come from the very loader the students get (source/sentiment/movie_data.py,
+imported here by path: one copy of the split), including the 2,000 held-out reviews that
+its public functions never return.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from autograder.checks import lib
+from autograder.checks.lib import expect
+from course_config import ROOT
+
+MODEL_FILE = "sentiment_model.keras"
+LOADER_PATH = Path(ROOT) / "source" / "sentiment" / "movie_data.py"
+
+
+@functools.cache
+def loader() -> ModuleType:
+    """source/sentiment/movie_data.py, the students' loader, as a module."""
+    spec = importlib.util.spec_from_file_location("sentiment_movie_data", LOADER_PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@functools.cache
+def _imdb():
+    return loader()._imdb_parts()
+
+
+def _part(which: int) -> tuple[list[str], np.ndarray]:
+    texts, labels, *parts = _imdb()
+    index = parts[which]
+    return [texts[i] for i in index], labels[index]
+
+
+def holdout() -> tuple[list[str], np.ndarray]:
+    """The 2,000 reviews (1,000 per class) in neither of the students' splits."""
+    return _part(0)
+
+
+def test_split() -> tuple[list[str], np.ndarray]:
+    return _part(1)
+
+
+def train_split() -> tuple[list[str], np.ndarray]:
+    return _part(2)
+
+
+def _balanced(texts: list[str], labels: np.ndarray, per_class: int, from_end: bool = False):
+    """The first (or last) `per_class` reviews of each class, in the split's order."""
+    order = np.arange(len(labels))[::-1] if from_end else np.arange(len(labels))
+    chosen = np.sort(np.concatenate([order[labels[order] == c][:per_class] for c in (0, 1)]))
+    return [texts[i] for i in chosen], labels[chosen]
+
+
+GAP_PER_CLASS = 1_000
+"""Reviews per class of the student's test split the grader compares with the holdout."""
+
+
+def test_sample() -> tuple[list[str], np.ndarray]:
+    """2,000 reviews of the students' test split (the first 1,000 of each class)."""
+    return _balanced(*test_split(), GAP_PER_CLASS)
+
+
+PREDICT_PER_CLASS = 100
+
+
+def predict_reviews() -> tuple[list[str], np.ndarray]:
+    """200 reviews of the test split (the last 100 of each class) for predict_sentiment. Not
+    held-out ones: whatever the grader sends into the student's process, the student can see."""
+    return _balanced(*test_split(), PREDICT_PER_CLASS, from_end=True)
+
+
+SINGLE_REVIEWS = 5
+"""predict_sentiment is also called on the first reviews of predict_reviews() one at a time."""
+SAME_PREDICTION = 1e-3
+"""Two runs of one model on one review agree far closer than this (float32 rounding)."""
+
+# --- hidden inputs of the small probes ----------------------------------------------------------
+
+PRE_PAD_CASES = (
+    ([[3, 4, 5], [7], [1, 2, 3, 4, 5, 6, 7, 8, 9]], 5),
+    ([[9, 8, 7, 6]], 4),
+    ([[11, 12], [], [13, 14, 15]], 3),
+    ([[21, 22, 23, 24, 25, 26]], 1),
+)
+"""(sequences, maxlen): short, exact, empty and long sequences."""
+
+
+def pre_pad(sequences, maxlen: int) -> np.ndarray:
+    """Reference: zeros first, the last maxlen integers of each sequence kept."""
+    out = np.zeros((len(sequences), maxlen), dtype=np.int64)
+    for row, sequence in enumerate(sequences):
+        kept = list(sequence)[-maxlen:]
+        out[row, maxlen - len(kept):] = kept
+    return out
+
+
+BUILD_VOCAB = 1_234
+"""The vocabulary size the grader builds build_model with."""
+
+VECTOR_TEXTS = (
+    "An absolutely wonderful film, with a cast at the top of its game.",
+    "",
+    "Terrible acting.<br /><br />Worse script!",
+    " ".join(["the plot drags and the dialogue is flat"] * 60),  # 480 words: cut to MAXLEN
+)
+EMPTY_TEXT, LONG_TEXT = 1, 3
+
+TEST_ONLY_WORDS = (
+    "cognaci", "prag", "rf", "bazza", "ulises", "alekos", "cabell", "ghidorah", "gunn",
+    "jouissance", "ripner", "adeline", "coalwood", "darkling", "demmes", "edmunds",
+    "horstachio", "martina", "optimus", "osa", "snoozing", "uni", "bluths", "dex", "dingos",
+    "fenwick", "freefall", "kennicut", "letty", "oshin", "petiots", "quaien", "rothschild",
+    "ruge", "scapinelli", "unfaithfulness", "achilleas", "aito", "ardala", "asher", "ashwar",
+    "beccket", "begat", "boar", "bushman", "cales", "cellach", "chori", "crocky", "curtailed",
+    "erie", "ewers", "fairytalelike", "germaine", "haddad", "haw", "hildebrand", "keko",
+    "kochak", "kruis", "liceman", "marischka", "mcchesney", "mehndi", "morverns",
+    "nutritional", "postcode", "pykes", "rankled", "renyolds", "representational", "santoshi",
+    "schoolboys", "strickler", "sturgeon", "superhot", "surrogacy", "tajs", "vovochka",
+    "yowsa", "ze", "accession", "aldolpho", "annamarie", "aranoa", "argonne", "artiness",
+    "ashame", "ayurvedic", "ballentine", "beamont", "bilious", "birdy", "boobees",
+    "boomslang", "bp", "brion", "brunhilda", "buckner", "cambell",
+)
+"""The 100 most frequent words of the test split that no training review contains (after
+TextVectorization's default standardization). A vocabulary adapted on the training reviews
+cannot hold any of them; one adapted on the test split (20,000 tokens) holds all 100.
+tests/test_sentiment.py recomputes the list from the loader."""
+MAX_TEST_ONLY_KNOWN = 1
+
+TRAIN_COMMON_WORDS = ("christmas", "ideas", "various", "casting", "twist", "william", "front",
+                      "members", "rich", "nudity")
+"""Words ranked about 1,000 in the training reviews: any vocabulary of a few thousand tokens
+adapted on them knows these."""
+
+EDGE_TEXTS = ("", "!!! ???", "<br /><br />", "zzqx vvbnm qqwpt")
+"""Strings with no known word: the model must still give a probability."""
+
+
+def standardize(text: str) -> list[str]:
+    """TextVectorization's default standardization and split, in Python (ASCII punctuation)."""
+    table = str.maketrans("", "", "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~'")
+    return text.lower().translate(table).split()
+
+
+# --- the grader's measures of a saved model ----------------------------------------------------
+
+def string_batch(model, texts: list[str]):
+    """`texts` as the model's input: shape (n, 1) or (n,) strings, as its Input declares."""
+    import tensorflow as tf
+
+    try:
+        rank = len(model.inputs[0].shape)
+    except (AttributeError, IndexError, TypeError, ValueError):  # no declared input
+        rank = 2
+    strings = tf.constant(list(texts), dtype=tf.string)
+    return strings[:, tf.newaxis] if rank == 2 else strings
+
+
+def probabilities(model, texts: list[str], what: str) -> np.ndarray:
+    """The model's outputs for raw `texts`, one number each (batches of 1,000, traced once:
+    eagerly, an LSTM over 200 steps takes seconds per thousand reviews on two cores)."""
+    import tensorflow as tf
+
+    def run(batch):
+        return model(batch, training=False)
+
+    compiled = tf.function(run, autograph=False, reduce_retracing=True)
+    out = []
+    for start in range(0, len(texts), 1000):
+        part = texts[start:start + 1000]
+        try:
+            values = np.asarray(compiled(string_batch(model, part)))
+        except Exception as exc:  # noqa: BLE001 (a model may fail on strings in any way)
+            raise lib.CheckFailed(
+                f"{what} cannot read a batch of raw review strings "
+                f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
+        out.append(values.reshape(len(part), -1))
+    values = np.concatenate(out)
+    expect(values.shape[1] == 1,
+           f"{what} should give one number per review (output (None, 1)); it gives "
+           f"{values.shape[1]} per review")
+    return values[:, 0].astype(np.float64)
+
+
+_MODELS: dict[tuple, object] = {}
+_OUTPUTS: dict[tuple, np.ndarray] = {}
+
+
+def _file_key(art) -> tuple:
+    path = art.saved_file(MODEL_FILE).path  # StudentCodeError if none was submitted
+    stat = os.stat(path)
+    return str(path), stat.st_size, stat.st_mtime_ns
+
+
+def saved_model(art):
+    """The submitted model, loaded safely once per file (path, size, time) for all checks."""
+    key = _file_key(art)
+    if key not in _MODELS:
+        _MODELS.clear()  # one submission at a time: keep memory flat over a batch
+        _OUTPUTS.clear()
+        _MODELS[key] = lib.saved_model(art, MODEL_FILE, "the saved model")
+    return _MODELS[key]
+
+
+def saved_model_outputs(art, part: str) -> np.ndarray:
+    """The saved model's outputs on the holdout ("holdout") or on test_sample() ("test"),
+    computed once per file."""
+    net = saved_model(art)
+    key = (*_file_key(art), part)
+    if key not in _OUTPUTS:
+        texts = holdout()[0] if part == "holdout" else test_sample()[0]
+        _OUTPUTS[key] = probabilities(net, texts, "the saved model")
+    return _OUTPUTS[key]
+
+
+def accuracy(outputs: np.ndarray, labels: np.ndarray) -> float:
+    """Share of reviews on the right side of 0.5."""
+    return float(np.mean((outputs > 0.5) == (labels == 1)))

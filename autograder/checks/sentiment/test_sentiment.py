@@ -1,0 +1,286 @@
+"""Hidden checks of assignment 4: padding, the vocabulary, the model, and the saved model on
+reviews the grader keeps to itself."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.boundary import Artefacts
+from autograder.checks import lib
+from autograder.checks.lib import CheckFailed, check, expect
+from autograder.checks.sentiment import cases
+from course_config import ASSIGNMENTS
+
+THRESHOLDS = ASSIGNMENTS["sentiment"].thresholds
+_NO_PARAMS = ("Dropout", "SpatialDropout1D", "GaussianNoise", "Activation", "Masking")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _positive_int(art: Artefacts, name: str, label: str) -> int:
+    got = lib.value(art, name)
+    expect(isinstance(got, int) and not isinstance(got, bool) and got > 0,
+           f"{label} should be a positive int; it is {got!r}")
+    return got
+
+
+def _flat_layers(net) -> list:
+    """The layers of `net`, nested models opened, input layers left out."""
+    out = []
+    for layer in net.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        if hasattr(layer, "layers") and type(layer).__name__ in ("Sequential", "Functional",
+                                                                 "Model"):
+            out.extend(_flat_layers(layer))
+        else:
+            out.append(layer)
+    return out
+
+
+def _formula_params(stack: list) -> int:
+    """Parameters by formula, from each layer's own sizes (units, input_dim, output_dim)."""
+    total, features = 0, None
+    for layer in stack:
+        kind, core = lib.layer_kind(layer), lib.inner(layer)
+        copies = 2 if type(layer).__name__ == "Bidirectional" else 1
+        if kind == "TextVectorization" or kind in _NO_PARAMS:
+            continue
+        if kind == "Embedding":
+            total += core.input_dim * core.output_dim
+            features = core.output_dim
+        elif kind in lib.RECURRENT_LAYERS and features is not None:
+            total += copies * lib.recurrent_params(kind, features, core.units)
+            features = copies * core.units
+        elif kind == "Dense" and features is not None:
+            total += lib.dense_params(features, core.units)
+            features = core.units
+        else:
+            raise CheckFailed(f"the model has a {kind} layer where this assignment expects "
+                              "Embedding -> recurrent layer -> Dense")
+    return total
+
+
+def _check_classifier(net, what: str, vocab: int, vocab_text: str) -> list:
+    """Embedding(vocab) -> recurrent layer(s) -> Dense layers ending in Dense(1, sigmoid), and
+    a parameter count equal to the formula's. Returns the flat layers."""
+    stack = _flat_layers(net)
+    kinds = [lib.layer_kind(layer) for layer in stack]
+    body = [k for k in kinds if k not in _NO_PARAMS and k != "TextVectorization"]
+    expect(body and body[0] == "Embedding",
+           f"{what} should start with an Embedding layer; its layers are {kinds}")
+    expect(any(k in lib.RECURRENT_LAYERS for k in body),
+           f"{what} has no recurrent layer (SimpleRNN, LSTM or GRU); its layers are {kinds}")
+    expect(body[-1] == "Dense", f"{what} should end with a Dense layer; its layers are {kinds}")
+    embedding = lib.inner(stack[kinds.index("Embedding")])
+    expect(embedding.input_dim == vocab,
+           f"the Embedding of {what} has input_dim {embedding.input_dim}; it should be "
+           f"{vocab_text}, {vocab}: one row per index the vectorizer can output (0 for padding "
+           "and 1 for [UNK] included), no more")
+    last = lib.inner(stack[len(kinds) - 1 - kinds[::-1].index("Dense")])
+    activation = getattr(last.activation, "__name__", str(last.activation))
+    expect(last.units == 1 and activation == "sigmoid",
+           f"the last layer of {what} should be Dense(1, activation=\"sigmoid\"): one "
+           f"probability per review; it has {last.units} unit(s) and activation {activation!r}")
+    expected = _formula_params(stack)
+    expect(net.count_params() == expected,
+           f"{what} has {net.count_params():,} parameters; for its layer sizes the formula "
+           f"gives {expected:,}")
+    return stack
+
+
+def _vectorizer_of(net, what: str):
+    stack = _flat_layers(net)
+    vectorizers = [layer for layer in stack if type(layer).__name__ == "TextVectorization"]
+    expect(len(vectorizers) == 1,
+           f"{what} should read raw strings through one TextVectorization layer (the "
+           "vectorizer adapted on the training reviews); it has "
+           f"{len(vectorizers)}")
+    return vectorizers[0]
+
+
+def _ids(art: Artefacts, name: str, what: str) -> np.ndarray:
+    """What calling the notebook's vectorizer returned (a tensor, exported as an array)."""
+    got = lib.value(art, name)
+    expect(isinstance(got, np.ndarray), f"{what} should return integer sequences; it returned "
+                                        f"a {type(got).__name__}")
+    return got
+
+
+def _saved(art: Artefacts):
+    return cases.saved_model(art)
+
+
+# --- the warm-up: padding -----------------------------------------------------------------------
+
+@check(1, "pre_pad should put the zeros before each sequence and keep the end of a long one.")
+def test_pre_pad_puts_zeros_first(art: Artefacts) -> None:
+    for i, (sequences, maxlen) in enumerate(cases.PRE_PAD_CASES):
+        what = f"pre_pad of {len(sequences)} sequence(s) with maxlen={maxlen}"
+        got = lib.array(art, f"pre_pad_{i}", "pre_pad")
+        want = cases.pre_pad(sequences, maxlen)
+        expect(got.dtype.kind in "iu", f"{what} should be an integer array; it has dtype "
+                                       f"{got.dtype}")
+        lib.expect_shape(got, want.shape, what)
+        if not np.array_equal(got, want):
+            post = np.zeros_like(want)
+            for row, sequence in enumerate(sequences):
+                kept = list(sequence)[:maxlen]
+                post[row, :len(kept)] = kept
+            expect(not np.array_equal(got, post),
+                   f"{what} puts the zeros after the words (post padding): the recurrent layer "
+                   "then reads the padding last. Put them in front")
+            raise CheckFailed(f"{what} has the right shape but wrong values: a short sequence "
+                              "should end each row with zeros in front, and a long one keep "
+                              "its last maxlen integers")
+
+
+# --- the vectorizer ----------------------------------------------------------------------------
+
+@check(1, "vectorizer should turn any list of strings into (n, MAXLEN) integers below "
+          "VOCAB_SIZE.")
+def test_vectorizer_gives_int_sequences(art: Artefacts) -> None:
+    vocab = _positive_int(art, "vocab_size", "VOCAB_SIZE")
+    maxlen = _positive_int(art, "maxlen", "MAXLEN")
+    got = _ids(art, "vectorized", "calling vectorizer on a list of strings")
+    what = f"vectorizer called on {len(cases.VECTOR_TEXTS)} reviews"
+    lib.expect_shape(got, (len(cases.VECTOR_TEXTS), maxlen), what)
+    expect(got.dtype.kind in "iu", f"{what} gives dtype {got.dtype}; it should give integers "
+                                   "(word indices)")
+    expect(got.min() >= 0 and got.max() < vocab,
+           f"{what} gives indices from {got.min()} to {got.max()}; they should lie in "
+           f"[0, VOCAB_SIZE = {vocab})")
+    expect(not got[cases.EMPTY_TEXT].any(),
+           "the vectorizer gives non-zero indices for an empty review: 0 should mean padding")
+    expect(got[cases.LONG_TEXT].all(),
+           f"a review of 480 words should fill all {maxlen} steps (cut to MAXLEN), but its "
+           "row has zeros")
+
+
+@check(2, "The vocabulary (of vectorizer and of the saved model) should be learned from the "
+          "training reviews only.")
+def test_vocabulary_fitted_on_train_only(art: Artefacts) -> None:
+    leak = ("that vocabulary was adapted on reviews that are not in the training split (the "
+            "test split?). Adapt the vectorizer on train_texts only")
+    ids = _ids(art, "test_only_ids", "calling vectorizer on a string")
+    known = int(np.sum(ids > 1))
+    expect(known <= cases.MAX_TEST_ONLY_KNOWN,
+           f"vectorizer knows {known} of {len(cases.TEST_ONLY_WORDS)} words that appear in the "
+           f"test reviews and in no training review: {leak}")
+    common = _ids(art, "common_ids", "calling vectorizer on a string")
+    unknown = int(np.sum(common[:, :len(cases.TRAIN_COMMON_WORDS)] == 1))
+    expect(unknown == 0,
+           f"vectorizer maps {unknown} of {len(cases.TRAIN_COMMON_WORDS)} common words of the "
+           "training reviews to [UNK]: adapt it on train_texts, with at least a few thousand "
+           "tokens")
+    vocabulary = set(_vectorizer_of(_saved(art), "the saved model").get_vocabulary())
+    known = sum(word in vocabulary for word in cases.TEST_ONLY_WORDS)
+    expect(known <= cases.MAX_TEST_ONLY_KNOWN,
+           f"the vocabulary inside the saved model holds {known} of "
+           f"{len(cases.TEST_ONLY_WORDS)} words that appear in the test reviews and in no "
+           f"training review: {leak}, then train and save again")
+
+
+# --- the model ---------------------------------------------------------------------------------
+
+@check(2, "build_model and the saved model should be Embedding -> recurrent layer -> "
+          "Dense(1, sigmoid), with the Embedding sized to the vocabulary.")
+def test_model_layers_and_params(art: Artefacts) -> None:
+    vocab = cases.BUILD_VOCAB
+    _check_classifier(lib.model(art, "built", f"build_model({vocab})"),
+                      f"the model of build_model({vocab})", vocab, "vocab_size")
+    net = _saved(art)
+    size = len(_vectorizer_of(net, "the saved model").get_vocabulary())
+    _check_classifier(net, "the saved model", size,
+                      "the size of its vectorizer's vocabulary")
+
+
+@check(2, "The Embedding should mask the padding (mask_zero=True): the vectorizer puts its "
+          "zeros after the words.")
+def test_padding_is_masked_or_pre(art: Artefacts) -> None:
+    why = ("TextVectorization pads after the words, so without a mask the recurrent layer "
+           "reads up to MAXLEN zeros last and its final state forgets the review. Use "
+           "Embedding(..., mask_zero=True)")
+    for net, what in ((lib.model(art, "built", "build_model"),
+                       f"the model of build_model({cases.BUILD_VOCAB})"),
+                      (_saved(art), "the saved model")):
+        embeddings = [lib.inner(layer) for layer in _flat_layers(net)
+                      if lib.layer_kind(layer) == "Embedding"]
+        expect(embeddings, f"{what} has no Embedding layer")
+        expect(bool(getattr(embeddings[0], "mask_zero", False)),
+               f"the Embedding of {what} does not mask index 0: {why}")
+
+
+# --- raw strings in, probabilities out ---------------------------------------------------------
+
+@check(1, "The saved model and predict_sentiment should turn raw strings into probabilities "
+          "in [0, 1].")
+def test_predictions_are_probabilities(art: Artefacts) -> None:
+    net = _saved(art)
+    _vectorizer_of(net, "the saved model")
+    texts = list(cases.EDGE_TEXTS) + cases.predict_reviews()[0][:20]
+    out = cases.probabilities(net, texts, "the saved model")
+    expect(np.all(np.isfinite(out)) and out.min() >= 0 and out.max() <= 1,
+           f"the saved model should output probabilities in [0, 1] for raw reviews; its "
+           f"outputs range from {np.nanmin(out):.3g} to {np.nanmax(out):.3g} (is the last "
+           "activation a sigmoid?)")
+    for name, count in (("predicted", cases.PREDICT_PER_CLASS * 2),
+                        ("predicted_edge", len(cases.EDGE_TEXTS))):
+        got = lib.array(art, name, "predict_sentiment")
+        what = f"predict_sentiment of {count} reviews"
+        lib.expect_shape(got, (count,), what)
+        expect(got.dtype.kind == "f" and np.all(np.isfinite(got)) and got.min() >= 0
+               and got.max() <= 1,
+               f"{what} should give probabilities in [0, 1]; they range from "
+               f"{np.nanmin(got.astype(float)):.3g} to {np.nanmax(got.astype(float)):.3g}")
+
+
+@check(2, "predict_sentiment should read new reviews through the training vocabulary, as "
+          "the saved model does.")
+def test_predict_sentiment_reuses_vocabulary(art: Artefacts) -> None:
+    texts = cases.predict_reviews()[0]
+    got = lib.array(art, "predicted", "predict_sentiment")
+    lib.expect_shape(got, (len(texts),), f"predict_sentiment of {len(texts)} reviews")
+    got = got.astype(np.float64)
+    for i in range(cases.SINGLE_REVIEWS):
+        alone = lib.array(art, f"predicted_alone_{i}", "predict_sentiment")
+        lib.expect_shape(alone, (1,), "predict_sentiment of one review")
+        expect(abs(float(alone[0]) - got[i]) < cases.SAME_PREDICTION,
+               f"a review gets {float(alone[0]):.3f} on its own and {got[i]:.3f} in a batch of "
+               f"{len(texts)}: the integers it is read as depend on the other reviews. Do not "
+               "fit a vectorizer at prediction time; use the model with the training "
+               "vocabulary inside")
+    # At grading time the notebook loads the submitted file, so predict_sentiment should give
+    # what that file gives here, review by review.
+    want = cases.probabilities(_saved(art), texts, "the saved model")
+    differ = int(np.sum(np.abs(got - want) > cases.SAME_PREDICTION))
+    expect(differ == 0,
+           f"on {len(texts)} reviews predict_sentiment differs from the saved model (loaded "
+           f"from {cases.MODEL_FILE}) on {differ}: the words should reach the model through "
+           "the training vocabulary inside end_to_end_model, with nothing fitted at prediction "
+           "time")
+
+
+# --- the saved model, measured by the grader ---------------------------------------------------
+
+@check(3, "The saved model should classify reviews it has never seen well.")
+def test_saved_model_accuracy(art: Artefacts) -> None:
+    texts, labels = cases.holdout()
+    score = cases.accuracy(cases.saved_model_outputs(art, "holdout"), labels)
+    needed = THRESHOLDS["holdout_accuracy"]
+    expect(score >= needed,
+           f"on {len(texts):,} reviews that are in neither split the saved model is right "
+           f"{score:.1%} of the time; at least {needed:.0%} is needed (a masked SimpleRNN "
+           "reaches it)")
+
+
+@check(2, "The saved model should do no better on the test split than on new reviews: it "
+          "must not have been trained on the test reviews.")
+def test_no_gap_between_test_and_holdout(art: Artefacts) -> None:
+    on_holdout = cases.accuracy(cases.saved_model_outputs(art, "holdout"), cases.holdout()[1])
+    on_test = cases.accuracy(cases.saved_model_outputs(art, "test"), cases.test_sample()[1])
+    gap = on_test - on_holdout
+    expect(gap <= THRESHOLDS["max_test_holdout_gap"],
+           f"the saved model is right on {on_test:.1%} of 2,000 test-split reviews but on only "
+           f"{on_holdout:.1%} of 2,000 new ones: it has seen the test reviews. Train on "
+           "x_train and train_labels only")

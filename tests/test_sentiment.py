@@ -1,0 +1,112 @@
+"""The sentiment loader and the hidden checks' reference data (seconds, offline)."""
+
+from __future__ import annotations
+
+import collections
+import re
+
+import numpy as np
+import pytest
+
+from autograder.checks.sentiment import cases
+
+
+@pytest.fixture(scope="module")
+def imdb():
+    return cases.loader().load_imdb()
+
+
+def test_loader_is_the_course_copy() -> None:
+    # The checks import the very file nbgrader copies into the release.
+    assert cases.LOADER_PATH.is_file()
+    assert cases.loader().__file__ == str(cases.LOADER_PATH)
+
+
+def test_split_is_balanced_and_sized(imdb) -> None:
+    (train_texts, train_labels), (test_texts, test_labels) = imdb
+    assert len(train_texts) == len(train_labels) == 17_902  # 25,000 - 96 duplicates - 7,000
+    assert len(test_texts) == len(test_labels) == 5_000
+    assert np.bincount(test_labels).tolist() == [2_500, 2_500]
+    assert abs(train_labels.mean() - 0.5) < 0.01
+    _, holdout_labels = cases.holdout()
+    assert np.bincount(holdout_labels).tolist() == [1_000, 1_000]
+    assert all(isinstance(text, str) and text for text in train_texts[:100])
+
+
+def test_split_is_deterministic(imdb) -> None:
+    (train_texts, _), (test_texts, _) = cases.loader().load_imdb()
+    assert train_texts[:50] == imdb[0][0][:50] and test_texts[-50:] == imdb[1][0][-50:]
+
+
+def test_splits_and_holdout_are_disjoint(imdb) -> None:
+    (train_texts, _), (test_texts, _) = imdb
+    train, test, held = set(train_texts), set(test_texts), set(cases.holdout()[0])
+    assert len(train) == len(train_texts) and len(test) == len(test_texts) and len(held) == 2_000
+    assert not train & test and not train & held and not test & held
+
+
+def test_html_breaks_are_cleaned(imdb) -> None:
+    assert cases.loader().clean_text("Good.<br /><br />Very  good<BR/>!") == "Good. Very good !"
+    texts = imdb[0][0] + imdb[1][0] + cases.holdout()[0]
+    assert not any("<br" in text.lower() for text in texts)
+
+
+def test_rotten_tomatoes_split() -> None:
+    (train_texts, _), (test_texts, test_labels) = cases.loader().load_rotten_tomatoes()
+    assert np.bincount(test_labels).tolist() == [850, 850]
+    assert not set(train_texts) & set(test_texts)
+    assert np.median([len(t.split()) for t in train_texts]) < 30
+
+
+def test_loader_works_offline(monkeypatch) -> None:
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    (train_texts, _), _ = cases.loader().load_rotten_tomatoes()
+    assert train_texts
+
+
+def test_test_only_words_match_the_loader(imdb) -> None:
+    # The hidden word list is what the split gives: the 100 most frequent [a-z]+ tokens of the
+    # test reviews that no training review has (ties alphabetically).
+    (train_texts, _), (test_texts, _) = imdb
+    train_words = {w for text in train_texts for w in cases.standardize(text)}
+    counts = collections.Counter(w for text in test_texts for w in cases.standardize(text))
+    only = sorted(((c, w) for w, c in counts.items()
+                   if w not in train_words and re.fullmatch("[a-z]+", w)),
+                  key=lambda pair: (-pair[0], pair[1]))
+    assert tuple(w for _, w in only[:100]) == cases.TEST_ONLY_WORDS
+    assert all(w in train_words for w in cases.TRAIN_COMMON_WORDS)
+
+
+def test_pre_pad_reference() -> None:
+    assert cases.pre_pad([[1, 2], [3, 4, 5, 6]], 3).tolist() == [[0, 1, 2], [4, 5, 6]]
+    assert cases.pre_pad([[]], 2).tolist() == [[0, 0]]
+
+
+def test_vocabularies_tell_train_from_test(imdb) -> None:
+    # What the vocabulary check relies on, with Keras' own TextVectorization.
+    import keras
+
+    (train_texts, _), (test_texts, _) = imdb
+    for texts, most in ((train_texts[:6000], 0), (test_texts, None)):
+        vectorizer = keras.layers.TextVectorization(max_tokens=20_000)
+        vectorizer.adapt(texts, batch_size=512)
+        vocabulary = set(vectorizer.get_vocabulary())
+        known = sum(word in vocabulary for word in cases.TEST_ONLY_WORDS)
+        if most is not None:
+            assert known <= most
+        else:
+            assert known > 50
+        assert all(word in vocabulary for word in cases.TRAIN_COMMON_WORDS)
+
+
+def test_probe_inputs_avoid_the_holdout() -> None:
+    held = set(cases.holdout()[0])
+    texts, labels = cases.predict_reviews()
+    assert len(texts) == 200 and np.bincount(labels).tolist() == [100, 100]
+    assert not held & set(texts)
