@@ -57,3 +57,14 @@ def test_a_lambda_layer_is_refused_without_running_it(tmp_path: Path) -> None:
     model = keras.Sequential([keras.Input((3,)), keras.layers.Lambda(lambda x: x * 2)])
     with pytest.raises(StudentCodeError, match="could not be loaded safely"):
         lib.model(_exported_model(tmp_path, model), "m", "the model")
+
+
+def test_a_missing_or_corrupt_saved_model_is_reported(tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    art = Artefacts(tmp_path, saved=saved)
+    with pytest.raises(StudentCodeError, match="no model.keras was submitted"):
+        lib.saved_model(art, "model.keras", "the model")
+    (saved / "model.keras").write_bytes(b"PK\x03\x04" + bytes(100))
+    with pytest.raises(StudentCodeError, match="could not be loaded safely"):
+        lib.saved_model(art, "model.keras", "the model")
