@@ -67,10 +67,10 @@ def variants(assignment: str) -> list[Variant]:
 
 def handed_in_files(assignment: str) -> dict[str, dict[str, str | None]]:
     """For each sample student: saved file name -> the sample whose notebook trained it."""
-    module = _module(assignment)
+    module = _module(assignment)  # read once: it defines both FILES and VARIANTS
     default = dict(getattr(module, "FILES", {}))
     files = {"solution": default, "blank-release": {}}
-    for variant in variants(assignment):
+    for variant in getattr(module, "VARIANTS", []):
         files[variant.student] = default if variant.files is None else dict(variant.files)
     return files
 
