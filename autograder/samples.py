@@ -130,6 +130,24 @@ def _trained(assignment: str, producer: str, filename: str) -> Path:
     return path
 
 
+def seeded_notebook(assignment: str, sample: str, seed: int) -> nbformat.NotebookNode:
+    """The notebook of `sample` ("solution" or a variant's student name) with `SEED = seed` in
+    its setup cell: the run the calibration tests repeat over several seeds."""
+    settings = course_config.ASSIGNMENTS[assignment]
+    notebook = solution_notebook(ROOT / "source" / assignment / settings.notebook)
+    if sample != "solution":
+        matches = [v for v in variants(assignment) if v.student == sample]
+        if not matches:
+            raise VariantError(f"{assignment} has no sample named {sample!r}")
+        notebook = apply(matches[0], notebook)
+    setup = next((cell for cell in notebook.cells if grade_id(cell) == "setup"), None)
+    default = f"SEED = {course_config.SEED}"
+    if setup is None or setup.source.count(default) != 1:
+        raise VariantError(f"{assignment}: the setup cell should set {default} once")
+    setup.source = setup.source.replace(default, f"SEED = {seed}")
+    return notebook
+
+
 def train(notebook: nbformat.NotebookNode, assignment: str, folder: Path) -> dict[str, Path]:
     """Run `notebook` in full in `folder` (no saved files there, so it trains, for minutes) and
     return the files it saved. Trusted notebooks only: this is not the sandbox."""

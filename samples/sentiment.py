@@ -90,8 +90,8 @@ VARIANTS = [
     Variant(
         student="mistake-trained-on-test",
         edits={"train": (
-            "history = model.fit(x_train, train_labels,",
-            ("x_all = np.concatenate([np.asarray(x_train), np.asarray(x_test)])  # more data\n"
+            "history = model.fit(x_train_end, train_labels,",
+            ("x_all = np.concatenate([x_train_end, last_words(x_test, TRAIN_STEPS)])  # more data\n"
              "    y_all = np.concatenate([train_labels, test_labels])\n"
              "    history = model.fit(x_all, y_all,"))},
         files=_own("mistake-trained-on-test"),

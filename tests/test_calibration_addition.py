@@ -19,24 +19,13 @@ import keras
 import pytest
 
 import course_config
-from autograder.build import solution_notebook
 from autograder.checks.addition import cases
-from autograder.samples import apply, train, variants
+from autograder.samples import seeded_notebook, train
 
-ROOT = Path(course_config.ROOT)
 SETTINGS = course_config.ASSIGNMENTS["addition"]
 REFERENCE = "correct-simplernn-reversed"
 MARGIN = 0.05
 """The worst reference seed must stay this far above the bound (100 of the 2,000 questions)."""
-
-
-def _reference(seed: int):
-    notebook = solution_notebook(ROOT / "source" / "addition" / SETTINGS.notebook)
-    notebook = apply(next(v for v in variants("addition") if v.student == REFERENCE), notebook)
-    setup = next(cell for cell in notebook.cells if cell.get("id") == "setup")
-    assert setup.source.count("SEED = 42") == 1
-    setup.source = setup.source.replace("SEED = 42", f"SEED = {seed}")
-    return notebook
 
 
 @pytest.mark.calibration
@@ -44,7 +33,8 @@ def test_threshold_holds_for_every_reference_seed() -> None:
     scores = {}
     for seed in course_config.CALIBRATION_SEEDS:
         with tempfile.TemporaryDirectory(prefix="rnnkit-calibration-") as tmp:
-            saved = train(_reference(seed), "addition", Path(tmp))[SETTINGS.saved_files[0]]
+            notebook = seeded_notebook("addition", REFERENCE, seed)
+            saved = train(notebook, "addition", Path(tmp))[SETTINGS.saved_files[0]]
             model = keras.saving.load_model(saved, compile=False, safe_mode=True)
             scores[seed] = cases.measure_exact_match(model, reverse=True)
         print(f"seed {seed}: exact match {scores[seed]:.4f} on {cases.FRESH_COUNT} fresh questions")

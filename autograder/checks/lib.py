@@ -37,6 +37,14 @@ def value(art: Artefacts, name: str) -> Any:
     return art.get(name).value
 
 
+def positive_int(art: Artefacts, name: str, variable: str) -> int:
+    """The notebook's `variable` (exported as `name`), which must be a positive int."""
+    got = value(art, name)
+    expect(isinstance(got, int) and not isinstance(got, bool) and got > 0,
+           f"{variable} should be a positive int; it is {got!r}")
+    return got
+
+
 def array(art: Artefacts, name: str, what: str) -> np.ndarray:
     """The numpy array a probe returned; lists, tuples and tensors are refused with a message."""
     exported = art.get(name)

@@ -45,17 +45,10 @@ def _canonical(array: np.ndarray, what: str) -> list[str]:
     return cases.devectorize(array)
 
 
-def _integer(art: Artefacts, name: str, variable: str) -> int:
-    got = lib.value(art, name)
-    expect(isinstance(got, int) and not isinstance(got, bool) and got > 0,
-           f"{variable} should be a positive int; it is {got!r}")
-    return got
-
-
 def _choices(art: Artefacts) -> tuple[str, int]:
     cell = lib.value(art, "cell")
     expect(cell in cases.CELLS, f"CELL should be one of {', '.join(cases.CELLS)}; it is {cell!r}")
-    return cell, _integer(art, "units", "UNITS")
+    return cell, lib.positive_int(art, "units", "UNITS")
 
 
 def _reverse(art: Artefacts) -> bool:

@@ -113,9 +113,11 @@ VECTOR_TEXTS = (
     "An absolutely wonderful film, with a cast at the top of its game.",
     "",
     "Terrible acting.<br /><br />Worse script!",
-    " ".join(["the plot drags and the dialogue is flat"] * 60),  # 480 words: cut to MAXLEN
+    # 3,000 words, more than the longest review: cut to MAXLEN whatever MAXLEN is
+    " ".join(["the plot drags and the dialogue is flat"] * 375),
 )
 EMPTY_TEXT, LONG_TEXT = 1, 3
+LONG_WORDS = len(VECTOR_TEXTS[LONG_TEXT].split())
 
 TEST_ONLY_WORDS = (
     "cognaci", "prag", "rf", "bazza", "ulises", "alekos", "cabell", "ghidorah", "gunn",
@@ -169,7 +171,7 @@ def string_batch(model, texts: list[str]):
 
 def probabilities(model, texts: list[str], what: str) -> np.ndarray:
     """The model's outputs for raw `texts`, one number each (batches of 1,000, traced once:
-    eagerly, an LSTM over 200 steps takes seconds per thousand reviews on two cores)."""
+    eagerly, an LSTM over 1,000 steps takes many seconds per thousand reviews on two cores)."""
     import tensorflow as tf
 
     def run(batch):

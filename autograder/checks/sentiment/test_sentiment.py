@@ -17,13 +17,6 @@ _NO_PARAMS = ("Dropout", "SpatialDropout1D", "GaussianNoise", "Activation", "Mas
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _positive_int(art: Artefacts, name: str, label: str) -> int:
-    got = lib.value(art, name)
-    expect(isinstance(got, int) and not isinstance(got, bool) and got > 0,
-           f"{label} should be a positive int; it is {got!r}")
-    return got
-
-
 def _flat_layers(net) -> list:
     """The layers of `net`, nested models opened, input layers left out."""
     out = []
@@ -140,8 +133,8 @@ def test_pre_pad_puts_zeros_first(art: Artefacts) -> None:
 @check(1, "vectorizer should turn any list of strings into (n, MAXLEN) integers below "
           "VOCAB_SIZE.")
 def test_vectorizer_gives_int_sequences(art: Artefacts) -> None:
-    vocab = _positive_int(art, "vocab_size", "VOCAB_SIZE")
-    maxlen = _positive_int(art, "maxlen", "MAXLEN")
+    vocab = lib.positive_int(art, "vocab_size", "VOCAB_SIZE")
+    maxlen = lib.positive_int(art, "maxlen", "MAXLEN")
     got = _ids(art, "vectorized", "calling vectorizer on a list of strings")
     what = f"vectorizer called on {len(cases.VECTOR_TEXTS)} reviews"
     lib.expect_shape(got, (len(cases.VECTOR_TEXTS), maxlen), what)
@@ -153,8 +146,8 @@ def test_vectorizer_gives_int_sequences(art: Artefacts) -> None:
     expect(not got[cases.EMPTY_TEXT].any(),
            "the vectorizer gives non-zero indices for an empty review: 0 should mean padding")
     expect(got[cases.LONG_TEXT].all(),
-           f"a review of 480 words should fill all {maxlen} steps (cut to MAXLEN), but its "
-           "row has zeros")
+           f"a review of {cases.LONG_WORDS:,} words should fill all {maxlen} steps (cut to "
+           "MAXLEN), but its row has zeros")
 
 
 @check(2, "The vocabulary (of vectorizer and of the saved model) should be learned from the "
