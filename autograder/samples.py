@@ -130,16 +130,22 @@ def _trained(assignment: str, producer: str, filename: str) -> Path:
     return path
 
 
-def seeded_notebook(assignment: str, sample: str, seed: int) -> nbformat.NotebookNode:
-    """The notebook of `sample` ("solution" or a variant's student name) with `SEED = seed` in
-    its setup cell: the run the calibration tests repeat over several seeds."""
+def sample_notebook(assignment: str, sample: str) -> nbformat.NotebookNode:
+    """The notebook of `sample`: "solution", or a variant's student name (its edits applied)."""
     settings = course_config.ASSIGNMENTS[assignment]
     notebook = solution_notebook(ROOT / "source" / assignment / settings.notebook)
-    if sample != "solution":
-        matches = [v for v in variants(assignment) if v.student == sample]
-        if not matches:
-            raise VariantError(f"{assignment} has no sample named {sample!r}")
-        notebook = apply(matches[0], notebook)
+    if sample == "solution":
+        return notebook
+    matches = [v for v in variants(assignment) if v.student == sample]
+    if not matches:
+        raise VariantError(f"{assignment} has no sample named {sample!r}")
+    return apply(matches[0], notebook)
+
+
+def seeded_notebook(assignment: str, sample: str, seed: int) -> nbformat.NotebookNode:
+    """The notebook of `sample` with `SEED = seed` in its setup cell: the run the calibration
+    tests repeat over several seeds."""
+    notebook = sample_notebook(assignment, sample)
     setup = next((cell for cell in notebook.cells if grade_id(cell) == "setup"), None)
     default = f"SEED = {course_config.SEED}"
     if setup is None or setup.source.count(default) != 1:
@@ -182,9 +188,6 @@ def train_sample_models(assignment: str, force: bool = False,
     """Run the notebook of every sample whose saved files other samples hand in, without those
     files (so it trains), and keep what it saves under samples/models/. Minutes per model."""
     settings = course_config.ASSIGNMENTS[assignment]
-    solution = solution_notebook(ROOT / "source" / assignment / settings.notebook)
-    notebooks = {"solution": solution} | {v.student: apply(v, solution)
-                                          for v in variants(assignment)}
     producers = sorted({p for files in handed_in_files(assignment).values()
                         for p in files.values() if p is not None})
     kept = []
@@ -192,11 +195,10 @@ def train_sample_models(assignment: str, force: bool = False,
         targets = [saved_file(assignment, producer, name) for name in settings.saved_files]
         if not force and all(path.is_file() for path in targets):
             continue
-        if producer not in notebooks:
-            raise VariantError(f"{assignment}: no sample named {producer!r} trains a model")
+        notebook = sample_notebook(assignment, producer)  # VariantError if there is none
         progress(f"training {assignment}/{producer} (its notebook runs in full)...")
         with tempfile.TemporaryDirectory(prefix="rnnkit-train-") as tmp:
-            made = train(notebooks[producer], assignment, Path(tmp))
+            made = train(notebook, assignment, Path(tmp))
             for name, target in zip(settings.saved_files, targets):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 _keep_weights_only(made[name], target)

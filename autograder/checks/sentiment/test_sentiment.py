@@ -100,10 +100,6 @@ def _ids(art: Artefacts, name: str, what: str) -> np.ndarray:
     return got
 
 
-def _saved(art: Artefacts):
-    return cases.saved_model(art)
-
-
 # --- the warm-up: padding -----------------------------------------------------------------------
 
 @check(1, "pre_pad should put the zeros before each sequence and keep the end of a long one.")
@@ -166,7 +162,7 @@ def test_vocabulary_fitted_on_train_only(art: Artefacts) -> None:
            f"vectorizer maps {unknown} of {len(cases.TRAIN_COMMON_WORDS)} common words of the "
            "training reviews to [UNK]: adapt it on train_texts, with at least a few thousand "
            "tokens")
-    vocabulary = set(_vectorizer_of(_saved(art), "the saved model").get_vocabulary())
+    vocabulary = set(_vectorizer_of(cases.saved_model(art), "the saved model").get_vocabulary())
     known = sum(word in vocabulary for word in cases.TEST_ONLY_WORDS)
     expect(known <= cases.MAX_TEST_ONLY_KNOWN,
            f"the vocabulary inside the saved model holds {known} of "
@@ -182,7 +178,7 @@ def test_model_layers_and_params(art: Artefacts) -> None:
     vocab = cases.BUILD_VOCAB
     _check_classifier(lib.model(art, "built", f"build_model({vocab})"),
                       f"the model of build_model({vocab})", vocab, "vocab_size")
-    net = _saved(art)
+    net = cases.saved_model(art)
     size = len(_vectorizer_of(net, "the saved model").get_vocabulary())
     _check_classifier(net, "the saved model", size,
                       "the size of its vectorizer's vocabulary")
@@ -196,7 +192,7 @@ def test_padding_is_masked_or_pre(art: Artefacts) -> None:
            "Embedding(..., mask_zero=True)")
     for net, what in ((lib.model(art, "built", "build_model"),
                        f"the model of build_model({cases.BUILD_VOCAB})"),
-                      (_saved(art), "the saved model")):
+                      (cases.saved_model(art), "the saved model")):
         embeddings = [lib.inner(layer) for layer in _flat_layers(net)
                       if lib.layer_kind(layer) == "Embedding"]
         expect(embeddings, f"{what} has no Embedding layer")
@@ -209,7 +205,7 @@ def test_padding_is_masked_or_pre(art: Artefacts) -> None:
 @check(1, "The saved model and predict_sentiment should turn raw strings into probabilities "
           "in [0, 1].")
 def test_predictions_are_probabilities(art: Artefacts) -> None:
-    net = _saved(art)
+    net = cases.saved_model(art)
     _vectorizer_of(net, "the saved model")
     texts = list(cases.EDGE_TEXTS) + cases.predict_reviews()[0][:20]
     out = cases.probabilities(net, texts, "the saved model")
@@ -245,7 +241,7 @@ def test_predict_sentiment_reuses_vocabulary(art: Artefacts) -> None:
                "vocabulary inside")
     # At grading time the notebook loads the submitted file, so predict_sentiment should give
     # what that file gives here, review by review.
-    want = cases.probabilities(_saved(art), texts, "the saved model")
+    want = cases.probabilities(cases.saved_model(art), texts, "the saved model")
     differ = int(np.sum(np.abs(got - want) > cases.SAME_PREDICTION))
     expect(differ == 0,
            f"on {len(texts)} reviews predict_sentiment differs from the saved model (loaded "
