@@ -29,8 +29,20 @@ class Assignment:
     saved_files: tuple[str, ...] = ()
     """Files the student saves next to the notebook (trained models). The checks read the
     submitted copies; the notebook's training cell loads them instead of training again."""
-    cell_seconds: int = 120
-    submission_seconds: int = 300
+    cell_cpu_seconds: int = 120
+    """CPU seconds one cell may use (load on the machine does not change them)."""
+    notebook_cpu_seconds: int = 300
+    """CPU seconds the whole notebook may use."""
+
+    @property
+    def cell_wall_seconds(self) -> int:
+        """Wall-clock backstop of one cell, for code that waits instead of computing."""
+        return WALL_FACTOR * self.cell_cpu_seconds + WALL_SLACK_SECONDS
+
+    @property
+    def notebook_wall_seconds(self) -> int:
+        """Wall-clock backstop of the whole notebook."""
+        return WALL_FACTOR * self.notebook_cpu_seconds + 2 * WALL_SLACK_SECONDS
 
 
 ASSIGNMENTS: dict[str, Assignment] = {
@@ -48,8 +60,8 @@ ASSIGNMENTS: dict[str, Assignment] = {
             # without recurrence is capped at 13/15 (a space is followed by i, y, w and y).
             "sentence_char_accuracy": 0.93,
         },
-        cell_seconds=60,
-        submission_seconds=240,
+        cell_cpu_seconds=60,
+        notebook_cpu_seconds=240,
     ),
     "windows": Assignment(
         name="windows",
@@ -69,8 +81,8 @@ ASSIGNMENTS: dict[str, Assignment] = {
             # the bound allows two misses (44/46 = 0.957).
             "char_accuracy": 0.95,
         },
-        cell_seconds=60,
-        submission_seconds=180,
+        cell_cpu_seconds=60,
+        notebook_cpu_seconds=180,
     ),
     "addition": Assignment(
         name="addition",
@@ -87,8 +99,9 @@ ASSIGNMENTS: dict[str, Assignment] = {
             # untrained 0.00; two epochs 0.04; answers left unpadded 0.09.
             "exact_match": 0.75,
         },
-        cell_seconds=30,  # plenty once the model is saved; without it, training stops here
-        submission_seconds=240,
+        # Plenty once the model is saved; without it, training stops here.
+        cell_cpu_seconds=30,
+        notebook_cpu_seconds=240,
     ),
     "sentiment": Assignment(
         name="sentiment",
@@ -115,8 +128,8 @@ ASSIGNMENTS: dict[str, Assignment] = {
             # points.
             "max_test_holdout_gap": 0.035,
         },
-        cell_seconds=120,
-        submission_seconds=240,
+        cell_cpu_seconds=120,
+        notebook_cpu_seconds=240,
     ),
 }
 
@@ -126,12 +139,34 @@ SEED = 42
 CALIBRATION_SEEDS = (0, 1, 2, 3, 4)
 """Seeds the opt-in calibration tests train the reference solutions with (CPU)."""
 
+WALL_FACTOR = 2
+WALL_SLACK_SECONDS = 30
+"""Wall-clock backstops are WALL_FACTOR x the CPU budget plus this slack: a notebook that
+computes is stopped by its CPU budget, one that waits (a sleep, a deadlock) by the backstop.
+A backstop hit while the notebook waited for a busy CPU is not the student's: the notebook is
+graded again alone, and left ungraded if the machine is still too busy."""
+
 MEMORY_BYTES = 8 * 2**30
-"""Address-space cap of a student's kernel: TensorFlow alone reserves about 3 GiB of it."""
+"""Address-space cap of each process of a sandbox (TensorFlow alone reserves about 3 GiB of
+it), and the cap on the resident memory of all of them together."""
 
 PARALLEL_RUNS = max(1, min(4, os.cpu_count() or 1))
-"""Notebooks run at once. Small Keras fits are bound by Python overhead, so two runs on two
-cores take little longer than one."""
+"""Notebooks run at once. Each sandbox runs TensorFlow on one thread, so N runs fit N cores."""
+
+SANDBOX_UIDS = range(61000, 61256)
+"""User ids reserved for sandboxes (as root): each running sandbox leases one of its own, so
+no two share a process limit, a file or a signal. No account needs to exist for them; keep
+the range free of real users."""
+
+SANDBOX_LOCK_DIR = "/run/rnnkit-sandbox-users"
+"""Where the leases of SANDBOX_UIDS are held (lock files, root only), shared by every grading
+process on the machine."""
+
+TRUSTED_MEMORY_BYTES = 12 * 2**30
+"""Address-space cap of the trusted check process (TensorFlow, the hidden data, one model)."""
+
+TRUSTED_SECONDS_PER_SUBMISSION = 120
+"""Wall-clock limit of the trusted checks, per submission of a batch (plus a minute)."""
 
 CHECK_BATCH = 8
 """Submissions whose checks run in one trusted process; results are stored after each batch."""
@@ -158,7 +193,7 @@ if "get_config" in globals():
     c.CourseDirectory.submitted_directory = "submitted"
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
-    c.Execute.timeout = max(a.cell_seconds for a in ASSIGNMENTS.values())
+    c.Execute.timeout = max(a.cell_wall_seconds for a in ASSIGNMENTS.values())
     c.IgnorePattern.enabled = True
     c.IgnorePattern.pattern = TF_STDERR_PATTERN
     sys.path.insert(0, ROOT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -33,14 +34,20 @@ def cmd_grade(args: argparse.Namespace) -> int:
     log = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
     store = GradeStore(args.store) if args.store else None
     try:
-        results = grade(submissions, progress=log, store=store, regrade=args.regrade)
+        results = grade(submissions, progress=log, store=store, regrade=args.regrade,
+                        workers=args.workers)
     except GraderError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: the grader is broken, no grades were written: {exc}", file=sys.stderr)
         return 3
     print(table(results, details=not args.brief))
     if args.json:
         write_json(results, args.json)
         print(f"\nwrote {args.json}")
+    ungraded = [r for r in results if r.ungraded]
+    if ungraded:
+        print(f"error: {len(ungraded)} submission(s) could not be graded, through no fault of "
+              "the students (see 'ungraded' above); grade them again", file=sys.stderr)
+        return 4
     return 0
 
 
@@ -109,7 +116,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if status:
         return status
     return cmd_grade(argparse.Namespace(paths=[args.out], json=args.json, quiet=False,
-                                        brief=False, store=None, regrade=False))
+                                        brief=False, store=None, regrade=False, workers=None))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -131,6 +138,8 @@ def parser() -> argparse.ArgumentParser:
                         "submissions unchanged since (resume after a crash or Ctrl-C)")
     g.add_argument("--regrade", action="store_true",
                    help="with --store: grade again even if unchanged")
+    g.add_argument("--workers", type=_positive, metavar="N",
+                   help="notebooks run at once (default: the machine's cores, at most 4)")
     g.add_argument("--brief", action="store_true", help="one line per submission, no messages")
     g.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     g.set_defaults(func=cmd_grade)
@@ -172,10 +181,32 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, not {text!r}")
+    return value
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: every child process ends and temporary folders go."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
+    except Terminated:
+        print("terminated: results already stored are kept", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted: results already stored are kept", file=sys.stderr)
         return 130

@@ -35,8 +35,8 @@ def push_scores(results: list[SubmissionResult], db_url: str) -> int:
     count = 0
     with Gradebook(db_url, course_config.COURSE_ID) as gradebook:
         for result in results:
-            if result.assignment not in assignments:
-                continue
+            if result.assignment not in assignments or result.ungraded:
+                continue  # an ungraded submission has no score to record, not a 0
             notebook = Path(course_config.ASSIGNMENTS[result.assignment].notebook).stem
             gradebook.update_or_create_student(result.student)
             try:

@@ -1,27 +1,43 @@
-"""Grading a batch: run each notebook sandboxed, then every check in one trusted process."""
+"""Grading a batch: run each notebook sandboxed, then the checks in trusted processes.
+
+The flow: a canary proves the grader's environment; sandboxes run on a pool of threads (one
+notebook per sandbox, each with a user of its own where the grader is root); as each batch of
+runs ends, its checks run in a fresh trusted process, under limits, while later notebooks still
+run; a run that a busy machine slowed past a wall-clock limit is repeated alone at the end.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
+import itertools
 import json
 import os
+import resource
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import nbformat
+
 import course_config
+from autograder import canary
 from autograder.boundary import MAX_MODEL_BYTES
 from autograder.checks import assignment_probes, check_points
 from autograder.discovery import Submission
 from autograder.notebook_io import NotebookError, digest, grade_id, read_notebook
+from autograder.sandbox import isolation
 from autograder.sandbox.limits import Limits
-from autograder.sandbox.runner import kill_descendants, run_notebook
+from autograder.sandbox.runner import RunResult, kill_descendants, run_notebook
 from autograder.scoring.results import CheckResult, SubmissionResult
 from autograder.store import GradeStore, checks_version
 
@@ -33,14 +49,22 @@ class GraderError(Exception):
     """The grader itself failed (not a submission); grades from this run are not trustworthy."""
 
 
-def limits_for(assignment: str) -> Limits:
+class ChecksOverLimit(Exception):
+    """The trusted checks of a batch were stopped by their memory or time limit."""
+
+
+def limits_for(assignment: str, uid: int | None = None) -> Limits:
+    """The sandbox limits of `assignment` (course_config.py), for a sandbox running as `uid`."""
     settings = course_config.ASSIGNMENTS[assignment]
     return Limits(
-        cell_seconds=settings.cell_seconds,
-        submission_seconds=settings.submission_seconds,
+        cell_cpu_seconds=settings.cell_cpu_seconds,
+        notebook_cpu_seconds=settings.notebook_cpu_seconds,
+        cell_wall_seconds=settings.cell_wall_seconds,
+        notebook_wall_seconds=settings.notebook_wall_seconds,
         memory_bytes=course_config.MEMORY_BYTES,
         max_processes=course_config.MAX_PROCESSES,
         max_file_bytes=course_config.MAX_FILE_BYTES,
+        uid=uid,
     )
 
 
@@ -74,21 +98,43 @@ def copy_saved_files(sub: Submission, assignment: str, into: Path) -> Path:
 
 
 def run_trusted_checks(assignment: str, entries: list[dict], workdir: Path) -> list[dict]:
-    """Run `assignment`'s hidden checks over exported artefacts in a fresh trusted process."""
+    """Run `assignment`'s hidden checks over exported artefacts in a fresh trusted process,
+    under a memory cap and a time limit (ChecksOverLimit past them; GraderError if the checks
+    could not run for any other reason)."""
+    workdir.mkdir(mode=0o700, exist_ok=True)
     listing, results = workdir / "submissions.json", workdir / "results.json"
     listing.write_text(json.dumps(entries), encoding="utf-8")
+    results.unlink(missing_ok=True)
     command = [
         sys.executable, "-m", "pytest", str(CHECKS_DIR / assignment),
         "-p", "autograder.scoring.plugin", "-p", "no:cacheprovider",
         "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(ROOT),
         "--submissions", str(listing), "--results", str(results), "-q", "--no-header", "-rN",
     ]
-    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                          env={**_clean_env(), "PYTHONPATH": str(ROOT)})
-    if proc.returncode not in (0, 1) or not results.is_file():
-        raise GraderError(f"the hidden checks of {assignment} could not run:\n"
-                          f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return json.loads(results.read_text(encoding="utf-8"))
+    seconds = course_config.TRUSTED_SECONDS_PER_SUBMISSION * len(entries) + 60
+    with tempfile.TemporaryFile() as output:
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL,
+                                env={**_clean_env(), "PYTHONPATH": str(ROOT)})
+        try:
+            memory = course_config.TRUSTED_MEMORY_BYTES
+            resource.prlimit(proc.pid, resource.RLIMIT_AS, (memory, memory))
+            code = proc.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            raise ChecksOverLimit(f"they took longer than {seconds} s") from None
+        finally:
+            if proc.poll() is None:  # past the limit, or the grader is stopping
+                proc.kill()
+                proc.wait()
+        output.seek(max(0, os.fstat(output.fileno()).st_size - 3000))
+        tail = output.read().decode("utf-8", "replace")
+    if code in (0, 1) and results.is_file():
+        return json.loads(results.read_text(encoding="utf-8"))
+    if code < 0 or any(sign in tail for sign in ("MemoryError", "ResourceExhausted",
+                                                 "bad_alloc")):
+        raise ChecksOverLimit("they ran out of memory" if code >= 0 or code == -signal.SIGABRT
+                              else f"they were stopped by {signal.Signals(-code).name}")
+    raise GraderError(f"the hidden checks of {assignment} could not run (exit {code}):\n{tail}")
 
 
 def _clean_env() -> dict[str, str]:
@@ -101,45 +147,61 @@ def grade(
     progress: Callable[[str], None] = lambda line: None,
     store: GradeStore | None = None,
     regrade: bool = False,
+    workers: int | None = None,
 ) -> list[SubmissionResult]:
-    """Grade `submissions`: each runs sandboxed, then its assignment's checks run in batches.
+    """Grade `submissions`: each runs sandboxed (`workers` at once), then its assignment's
+    checks run in batches, while later notebooks still run.
 
-    With a `store`, each batch's results are saved as soon as they exist, and a submission whose
-    stored result graded the same notebook with the same checks is not graded again (unless
-    `regrade`).
+    Before any result is kept, a canary (a tiny known-good notebook) must pass through the same
+    sandbox and checks: a broken grader raises GraderError and grades nothing. A notebook that
+    hit a wall-clock limit while the machine was busy is graded again alone; still busy, it is
+    left ungraded, never given a 0. With a `store`, each batch's results are saved as soon as
+    they exist, and a submission whose stored result graded the same notebook with the same
+    checks is not graded again (unless `regrade`).
     """
     results: list[SubmissionResult] = []
-    by_assignment: dict[str | None, list[Submission]] = {}
+    todo: dict[str, list[Submission]] = {}
     for sub in submissions:
-        by_assignment.setdefault(sub.assignment, []).append(sub)
-
-    for assignment, subs in by_assignment.items():
-        if assignment is None:
-            for sub in subs:
-                results.append(SubmissionResult(
-                    sub.student, "?", sub.notebook.name, digest=submission_digest(sub),
-                    problem="cannot tell which assignment this notebook is for: keep the "
-                            "notebook's name and folder as released"))
-            continue
-        version = checks_version(assignment)
-        todo = []
-        for sub in subs:
+        if sub.assignment is None:
+            results.append(SubmissionResult(
+                sub.student, "?", sub.notebook.name,
+                problem="cannot tell which assignment this notebook is for: keep the "
+                        "notebook's name and folder as released"))
+        elif sub.found is not None:
+            results.append(_nothing_to_grade(sub))
+        else:
+            version = checks_version(sub.assignment)
             stored = None if (store is None or regrade) else store.get(
-                sub.student, assignment, sub.notebook.name, submission_digest(sub), version)
+                sub.student, sub.assignment, sub.notebook.name, submission_digest(sub), version)
             if stored is not None:
                 progress(f"kept {sub.key}: unchanged since it was graded")
                 results.append(stored)
             else:
-                todo.append(sub)
-        for start in range(0, len(todo), course_config.CHECK_BATCH):
-            batch = _grade_assignment(assignment, todo[start:start + course_config.CHECK_BATCH],
-                                      progress, store)
-            for result in batch:
-                if store is not None:
-                    store.put(result, version)
-            results.extend(batch)
+                todo.setdefault(sub.assignment, []).append(sub)
+    if todo:
+        batches = [(assignment, subs[start:start + course_config.CHECK_BATCH])
+                   for assignment, subs in todo.items()
+                   for start in range(0, len(subs), course_config.CHECK_BATCH)]
+        hide = secret_folders([sub for subs in todo.values() for sub in subs], store)
+        with tempfile.TemporaryDirectory(prefix="rnnkit-grade-") as tmp:
+            tmpdir = Path(tmp)
+            tmpdir.chmod(0o711)  # sandboxes may enter their own folder, not list the others
+            runs = _Runs(tmpdir, hide, workers or course_config.PARALLEL_RUNS, progress)
+            results += runs.grade(batches, store)
     order = {sub.key: i for i, sub in enumerate(submissions)}
     return sorted(results, key=lambda r: order.get(f"{r.student}/{r.assignment}/{r.notebook}", 0))
+
+
+def _nothing_to_grade(sub: Submission) -> SubmissionResult:
+    """A student's assignment folder without a notebook: every check lost, and why."""
+    found = sub.found or ()
+    listed = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "") if found else "nothing"
+    problem = (f"no notebook to grade: the folder holds {listed}; hand in "
+               f"{sub.notebook.name} as released")
+    return SubmissionResult(
+        sub.student, sub.assignment or "?", sub.notebook.name, problem=problem,
+        checks=[CheckResult(name, 0.0, points, False, problem)
+                for name, points in check_points(sub.assignment or "").items()])
 
 
 def secret_folders(subs: list[Submission], store: GradeStore | None) -> tuple[Path, ...]:
@@ -165,54 +227,167 @@ def check_assignment(notebook, assignment: str) -> None:
                                 f"submitted as {assignment!r}")
 
 
-def _grade_assignment(assignment: str, subs: list[Submission],
-                      progress: Callable[[str], None],
-                      store: GradeStore | None = None) -> list[SubmissionResult]:
-    probes = assignment_probes(assignment)
-    limits = limits_for(assignment)
-    hide = secret_folders(subs, store)
-    with tempfile.TemporaryDirectory(prefix=f"rnnkit-{assignment}-") as tmp:
-        tmpdir = Path(tmp)
-        tmpdir.chmod(0o711)  # sandboxes may enter their own folder, not list the others
+@dataclasses.dataclass
+class _Run:
+    """One submission's sandbox run, on its way to the trusted checks."""
 
-        def run_one(index: int, sub: Submission) -> tuple[dict, SubmissionResult]:
-            started = time.monotonic()
-            result = SubmissionResult(sub.student, assignment, sub.notebook.name,
-                                      digest=submission_digest(sub))
-            saved = copy_saved_files(sub, assignment, tmpdir / f"s{index}-{secrets.token_hex(8)}")
-            entry = {"id": f"s{index}", "artefacts": str(tmpdir / f"s{index}-none"),
-                     "failure": None, "saved": str(saved)}
-            try:
-                notebook = read_notebook(sub.notebook)
-                check_assignment(notebook, assignment)
-            except NotebookError as exc:
-                result.problem = str(exc)
-                entry["failure"] = f"the notebook could not be graded: {exc}"
-            else:
-                # An unguessable folder name: sandboxes cannot find each other's files.
-                run = run_notebook(notebook, sub.notebook, probes,
-                                   tmpdir / f"s{index}-{secrets.token_hex(8)}", limits,
-                                   support_files(assignment), hide)
-                entry["artefacts"], entry["failure"] = str(run.artefacts_dir), run.failure
-                result.problem = run.failure
-                if run.skipped_cells and not run.failure:
-                    result.problem = (f"cell(s) {', '.join(map(str, run.skipped_cells))} "
-                                      "killed the kernel and were skipped")
-            result.seconds = time.monotonic() - started
-            progress(f"ran {sub.key} in {result.seconds:.1f} s"
-                     + (f" ({result.problem})" if result.problem else ""))
-            return entry, result
+    sub: Submission
+    result: SubmissionResult
+    entry: dict
+    """What the trusted checks read of it: artefacts, failure, the grader's copy of files."""
+    busy: bool = False
 
+
+class _Runs:
+    """The sandbox runs of one `grade()` call, on a pool of threads, and their checks."""
+
+    def __init__(self, tmpdir: Path, hide: tuple[Path, ...], workers: int,
+                 progress: Callable[[str], None]) -> None:
+        self.tmpdir, self.hide, self.workers, self.progress = tmpdir, hide, workers, progress
+        self.stopping = threading.Event()
+        self._names = itertools.count()
+
+    def grade(self, batches: list[tuple[str, list[Submission]]],
+              store: GradeStore | None) -> list[SubmissionResult]:
+        pool = ThreadPoolExecutor(max_workers=self.workers)
+        futures = [pool.submit(self._canary)]
         try:
-            with ThreadPoolExecutor(max_workers=course_config.PARALLEL_RUNS) as pool:
-                done = list(pool.map(run_one, range(len(subs)), subs))
+            planned = [(assignment, [pool.submit(self._run_one, assignment, sub) for sub in subs])
+                       for assignment, subs in batches]
+            futures += [future for _, batch in planned for future in batch]
+            futures[0].result()  # no grade is kept before the canary passed
+            results: list[SubmissionResult] = []
+            again: list[tuple[str, _Run]] = []
+            for assignment, batch in planned:
+                done = [future.result() for future in batch]
+                again += [(assignment, run) for run in done if run.busy]
+                results += self._check(assignment, [run for run in done if not run.busy], store)
+            for assignment, run in again:  # every other run is over: these run alone now
+                self.progress(f"grading {run.sub.key} again, alone: the machine was busy")
+                rerun = self._run_one(assignment, run.sub)
+                rerun.result.note = ("graded again alone: its first run hit a wall-clock limit "
+                                     "while the machine was busy")
+                results += self._check(assignment, [rerun], store)
+        except BaseException:
+            self.stopping.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            deadline = time.monotonic() + 60
+            while not all(f.done() for f in futures) and time.monotonic() < deadline:
+                kill_descendants()  # sandboxes end, so the threads waiting on them return
+                time.sleep(0.2)
+            raise
         finally:
-            kill_descendants()  # whatever a sandbox left behind, even on Ctrl-C
-        entries = [entry for entry, _ in done]
-        partial = {entry["id"]: result for entry, result in done}
+            pool.shutdown(wait=True)
+            kill_descendants()  # whatever a sandbox left behind
+        ungraded = {r.ungraded for r in results if r.ungraded}
+        if len(results) > 1 and len(ungraded) == 1 and all(r.ungraded for r in results):
+            raise GraderError("every submission failed the same way, on the grader's side: "
+                              f"{ungraded.pop()}")
+        return results
+
+    def _box(self, name: str) -> Path:
+        # An unguessable name: sandboxes cannot find each other's files.
+        return self.tmpdir / f"{name}-{next(self._names)}-{secrets.token_hex(8)}"
+
+    def _sandbox(self, notebook: nbformat.NotebookNode, source: Path, probes: list[dict],
+                 name: str, limits: Limits, support: tuple[Path, ...]) -> RunResult:
+        """Run one notebook in a sandbox with a user of its own (where the grader can)."""
+        if self.stopping.is_set():
+            raise KeyboardInterrupt
+        lease = isolation.UserLease(course_config.SANDBOX_UIDS,
+                                    Path(course_config.SANDBOX_LOCK_DIR)) \
+            if isolation.available() else contextlib.nullcontext()
+        with lease as uid:
+            return run_notebook(notebook, source, probes, self._box(name),
+                                dataclasses.replace(limits, uid=uid), support, self.hide)
+
+    def _canary(self) -> None:
+        """Run the canary through the same sandbox and checks; GraderError unless it passes."""
+        folder = self._box("canary")
+        folder.mkdir(mode=0o700)
+        path = folder / canary.NOTEBOOK
+        notebook = canary.notebook()
+        nbformat.write(notebook, str(path))
+        run = self._sandbox(notebook, path, canary.PROBES, "canary", canary.LIMITS, ())
+        why = run.grader_error or run.failure
+        if why is None:
+            entry = {"id": "canary", "artefacts": str(run.artefacts_dir), "failure": None,
+                     "saved": None}
+            rows = run_trusted_checks("canary", [entry], self._box("canary-checks"))
+            failed = [row["message"] for row in rows if not row["passed"]]
+            why = "; ".join(failed) if failed or not rows else None
+        if why:
+            raise GraderError("the grader's own test notebook failed, so the grading "
+                              f"environment is broken and nothing was graded: {why}")
+
+    def _run_one(self, assignment: str, sub: Submission) -> _Run:
         started = time.monotonic()
-        for row in run_trusted_checks(assignment, entries, tmpdir):
-            partial[row.pop("submission")].checks.append(CheckResult(**row))
-        progress(f"checked {len(subs)} {assignment} submission(s) in "
-                 f"{time.monotonic() - started:.1f} s")
-    return list(partial.values())
+        result = SubmissionResult(sub.student, assignment, sub.notebook.name,
+                                  digest=submission_digest(sub))
+        saved = copy_saved_files(sub, assignment, self._box("saved"))
+        run = _Run(sub, result, {"id": "", "artefacts": str(saved / "none"), "failure": None,
+                                 "saved": str(saved)})
+        try:
+            notebook = read_notebook(sub.notebook)
+            check_assignment(notebook, assignment)
+        except NotebookError as exc:
+            result.problem = str(exc)
+            run.entry["failure"] = f"the notebook could not be graded: {exc}"
+        else:
+            sandbox = self._sandbox(notebook, sub.notebook, assignment_probes(assignment),
+                                    assignment, limits_for(assignment),
+                                    support_files(assignment))
+            run.entry["artefacts"] = str(sandbox.artefacts_dir)
+            run.entry["failure"] = result.problem = sandbox.failure
+            run.busy = sandbox.busy
+            result.cpu_seconds = round(sandbox.cpu_seconds, 2)
+            if sandbox.grader_error:
+                result.ungraded = sandbox.grader_error
+            elif sandbox.busy:
+                result.ungraded = ("the machine was too busy to run the notebook within its "
+                                   "wall-clock limits; grade it again when it is quieter")
+            if sandbox.skipped_cells and not sandbox.failure:
+                result.problem = (f"cell(s) {', '.join(map(str, sandbox.skipped_cells))} "
+                                  "killed the kernel and were skipped")
+        result.seconds = time.monotonic() - started
+        why = result.ungraded or result.problem
+        self.progress(f"ran {sub.key} in {result.seconds:.1f} s" + (f" ({why})" if why else ""))
+        return run
+
+    def _check(self, assignment: str, runs: list[_Run],
+               store: GradeStore | None) -> list[SubmissionResult]:
+        """Run the trusted checks of `runs`; store and return their results."""
+        gradable = [run for run in runs if not run.result.ungraded]
+        for index, run in enumerate(gradable):
+            run.entry["id"] = f"s{index}"
+        started = time.monotonic()
+        rows = self._trusted(assignment, gradable)
+        for run in gradable:
+            run.result.checks = [
+                CheckResult(**{k: v for k, v in row.items() if k != "submission"})
+                for row in rows if row["submission"] == run.entry["id"]]
+        if gradable:
+            self.progress(f"checked {len(gradable)} {assignment} submission(s) in "
+                          f"{time.monotonic() - started:.1f} s")
+        if store is not None:
+            version = checks_version(assignment)
+            for run in gradable:
+                store.put(run.result, version)
+        return [run.result for run in runs]
+
+    def _trusted(self, assignment: str, runs: list[_Run]) -> list[dict]:
+        """The checks' rows for `runs`; a submission whose checks exceed the trusted process's
+        limits loses them all, and the others keep theirs."""
+        if not runs:
+            return []
+        try:
+            return run_trusted_checks(assignment, [run.entry for run in runs],
+                                      self._box(f"checks-{assignment}"))
+        except ChecksOverLimit as exc:
+            if len(runs) > 1:  # find the submission that did it: each alone
+                return [row for run in runs for row in self._trusted(assignment, [run])]
+            why = (f"Grading this submission went past the grader's limits ({exc}): a model "
+                   "this large or this slow cannot be evaluated. Keep to the notebook's sizes.")
+            return [{"submission": runs[0].entry["id"], "name": name, "score": 0.0,
+                     "max_score": points, "passed": False, "message": why}
+                    for name, points in check_points(assignment).items()]

@@ -18,6 +18,9 @@ def table(results: list[SubmissionResult], details: bool = True) -> str:
     rows = []
     for r in results:
         failed = [c.name for c in r.checks if not c.passed]
+        if r.ungraded:
+            rows.append((r.student, r.assignment, "ungraded", ""))
+            continue
         rows.append((r.student, r.assignment, f"{r.score:g}/{r.max_score:g}",
                      ", ".join(failed) if len(failed) <= 3 else f"{len(failed)} checks"))
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers[:3])]
@@ -25,8 +28,13 @@ def table(results: list[SubmissionResult], details: bool = True) -> str:
     lines.append("  ".join("-" * w for w in widths) + "  " + "-" * len(headers[3]))
     for r, row in zip(results, rows):
         lines.append("  ".join(v.ljust(w) for v, w in zip(row[:3], widths)) + "  " + row[3])
+        if r.ungraded:
+            lines.append(f"    ! not graded, through no fault of the student: {r.ungraded}")
+            continue
         if details and r.problem:
             lines.append(f"    ! {r.problem}")
+        if details and r.note:
+            lines.append(f"    ~ {r.note}")
         if details:
             for c in r.checks:
                 if not c.passed and not (r.problem and r.problem in c.message):

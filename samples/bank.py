@@ -235,6 +235,81 @@ if os.fork() == 0:
     os._exit(0)
 '''
 
+# Another sandbox graded at the same time: its processes (through /proc), its files (through
+# the folders around this one, /tmp, /dev/shm) and its notebook, run here as this student's.
+COPY_A_CLASSMATE = '''
+import glob, json, os, time
+own = os.path.realpath(os.getcwd())
+def others():
+    found = []
+    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            words = open(cmdline, "rb").read().decode(errors="replace").split("\\0")
+        except OSError:
+            continue
+        for word in words:
+            if word.endswith("job.json"):
+                try:
+                    found.append(json.load(open(word))["notebook"])
+                except Exception:
+                    pass
+    for pattern in ("/tmp/rnnkit-*/*/work/*.ipynb", "/tmp/*/*/work/*.ipynb",
+                    os.path.join(own, "..", "..", "*", "work", "*.ipynb"), "/dev/shm/*"):
+        found += glob.glob(pattern)
+    return [p for p in found if not os.path.realpath(p).startswith(own)]
+deadline = time.time() + 45
+copied = False
+while not copied and time.time() < deadline:
+    for path in others():
+        try:
+            cells = json.load(open(path))["cells"]
+        except Exception:
+            continue
+        for cell in cells:
+            if cell["cell_type"] == "code":
+                try:
+                    exec("".join(cell["source"]))
+                except Exception:
+                    pass
+        copied = True
+        break
+    time.sleep(0.5)
+'''
+
+# A thread that outlives its cell and overwrites every other sandbox's exported results.
+SABOTAGE_CLASSMATES = '''
+import glob, json, os, threading, time
+own = os.path.realpath(os.getcwd())
+def sabotage():
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        for pattern in ("/tmp/rnnkit-*/*/work/.export-*/manifest.json",
+                        "/tmp/*/*/work/.export-*/manifest.json",
+                        os.path.join(own, "..", "..", "*", "work", ".export-*", "manifest.json"),
+                        "/proc/[0-9]*/cwd/.export-*/manifest.json"):
+            for path in glob.glob(pattern):
+                if not os.path.realpath(path).startswith(own):
+                    try:
+                        json.dump({}, open(path, "w"))
+                    except OSError:
+                        pass
+        time.sleep(0.05)
+threading.Thread(target=sabotage, daemon=True).start()
+'''
+
+# Holds every thread the process limit allows, for as long as a classmate's notebook runs.
+STARVE_CLASSMATES = '''
+import threading, time
+held = []
+try:
+    for _ in range(100_000):
+        thread = threading.Thread(target=time.sleep, args=(90,), daemon=True)
+        thread.start()
+        held.append(thread)
+except Exception:
+    pass
+'''
+
 ONEHOT_MODEL_LOSSES = frozenset({"char_rnn_returns_a_sequence_of_softmax",
                                  "char_rnn_parameter_count", "hihello_model_predicts_ihello",
                                  "sentence_model_predicts_next_characters"})
@@ -313,6 +388,13 @@ CASES = [
          cell_first("import os, signal\nfor pid in range(2, 100000):\n    try:\n"
                     "        os.kill(pid, signal.SIGKILL) if pid != os.getpid() else None\n"
                     "    except Exception:\n        pass"),
+         needs_isolation=True),
+    # Classmates graded at the same time
+    Case("cheat-copy-a-classmate", "onehot", cell_last(COPY_A_CLASSMATE, base="release"),
+         needs_isolation=True),
+    Case("cheat-sabotage-classmates", "onehot", cell_first(SABOTAGE_CLASSMATES, base="solution"),
+         loses=frozenset(), needs_isolation=True),
+    Case("cheat-starve-classmates", "onehot", cell_last(STARVE_CLASSMATES, base="release"),
          needs_isolation=True),
     # Saved models (the addition assignment hands in addition_model.keras)
     Case("bad-model-missing", "addition", lambda s, r: _copy(s), files=dict,

@@ -8,6 +8,7 @@ course's files.
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -72,10 +73,12 @@ def test_honest_submissions_score_as_when_graded_alone(bank: dict, sample_result
     assert [(c.name, c.score) for c in together.checks] == [(c.name, c.score) for c in alone.checks]
 
 
-def test_nothing_outlives_the_batch() -> None:
-    leftovers = [p.info["cmdline"] for p in psutil.process_iter(["cmdline"])
-                 if p.info["cmdline"] and p.info["cmdline"][:2] == ["sleep", "300"]]
+def test_nothing_outlives_the_batch(bank: dict) -> None:
+    leftovers = [p.info["cmdline"] for p in psutil.process_iter(["cmdline", "uids"])
+                 if p.info["cmdline"] and p.info["cmdline"][:2] == ["sleep", "300"]
+                 or p.info["uids"] and p.info["uids"].real in course_config.SANDBOX_UIDS]
     assert leftovers == []
+    assert sorted(Path(tempfile.gettempdir()).glob("rnnkit-*")) == []
 
 
 def test_no_course_file_was_written(bank: dict) -> None:

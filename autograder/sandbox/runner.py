@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import secrets
@@ -10,18 +9,19 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import psutil
 
 from autograder.sandbox import isolation
-from autograder.sandbox.limits import Limits
+from autograder.sandbox.limits import SINGLE_THREADED, Limits
 
 EXPORTER = Path(__file__).with_name("exporter.py")
-_PR_SET_CHILD_SUBREAPER = 36
 
 
 @dataclass
@@ -30,24 +30,29 @@ class RunResult:
 
     artefacts_dir: Path
     failure: str | None = None
-    """Why no artefacts were exported (timeout, crash, exit), or None."""
+    """Why no artefacts were exported (timeout, crash, exit), or None. Student-facing."""
     cell_errors: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     isolated: bool = False
     """Whether the student's code ran hidden from the course files, offline, unprivileged."""
     skipped_cells: list[int] = field(default_factory=list)
     """Cells that killed the kernel, skipped in a re-run."""
-
-
-def _become_subreaper() -> None:
-    """Adopt orphaned descendants, so a process the student detaches can still be found and killed."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: fall back to the worker's own process tree
-        pass
+    busy: bool = False
+    """A wall-clock limit was hit while the notebook waited for a busy CPU: the run says
+    nothing about the notebook and must be repeated."""
+    grader_error: str | None = None
+    """The sandbox itself failed (the kit, not the notebook): the run cannot be graded. For
+    the operator only: it may hold text the student's code printed."""
+    cpu_seconds: float = 0.0
 
 
 RUN_TAG = "RNNKIT_SANDBOX_RUN"
+WORKER = "autograder.sandbox.worker"
+
+
+def sandbox_python() -> str:
+    """The Python that runs sandboxes: this one, unless RNNKIT_SANDBOX_PYTHON names another."""
+    return os.environ.get("RNNKIT_SANDBOX_PYTHON") or sys.executable
 
 
 def _tagged(process: psutil.Process, tag: str | None) -> bool:
@@ -74,24 +79,46 @@ def kill_descendants(tag: str | None = None) -> None:
         psutil.wait_procs(children, timeout=5)
 
 
+def _idle_share(before: Any, after: Any) -> float:
+    """The share of the machine's CPU time that was idle between two `psutil.cpu_times()`."""
+    total = sum(after) - sum(before)
+    return (after.idle - before.idle) / total if total > 0 else 1.0
+
+
+def _sandbox_memory(pid: int, tag: str, uid: int | None) -> int:
+    """Resident bytes of every process of one sandbox (by its user, or by its tag)."""
+    total = 0
+    for process in psutil.Process(pid).children(recursive=True) if uid is None else \
+            (p for p in psutil.process_iter(["uids"]) if p.info["uids"] and
+             p.info["uids"].real == uid):
+        try:
+            total += process.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
 def run_notebook(
     notebook: nbformat.NotebookNode,
     source: Path,
     probes: list[dict],
-    workdir: Path,
+    box: Path,
     limits: Limits,
     support_files: tuple[Path, ...] = (),
     hide: tuple[Path, ...] = (),
 ) -> RunResult:
     """Run `notebook` (read from `source`) in a sandbox process, then collect the exported probes.
 
-    `workdir` receives the notebook without its outputs, the other files of its folder (saved
-    models, say) and the assignment's support files laid over them; nothing else of the course.
-    With isolation, the folders in `hide` are not visible to the student's code at all.
+    `box` (created here, readable by the sandbox's user only) receives, in `work/`, the notebook
+    without its outputs, the other files of its folder (saved models, say) and the assignment's
+    support files laid over them; nothing else of the course. With isolation, the folders in
+    `hide` are not visible to the student's code at all.
     """
-    _become_subreaper()
+    isolation.become_subreaper()
     started = time.monotonic()
-    workdir.mkdir(parents=True)
+    box.mkdir(mode=0o700)
+    workdir, control, stage = box / "work", box / "control", box / "stage"
+    workdir.mkdir()
     for path in source.parent.iterdir():
         # Links are not followed: one could point at another student's files.
         if (path.is_file() and not path.is_symlink() and path.suffix != ".ipynb"
@@ -105,7 +132,6 @@ def run_notebook(
             cell.outputs, cell.execution_count = [], None
     nbformat.write(clean, str(workdir / source.name))
 
-    control = workdir.parent / f"{workdir.name}.control"
     control.mkdir()
     for name in ("home", "runtime", "ipython", "mpl"):
         (control / name).mkdir()
@@ -117,38 +143,45 @@ def run_notebook(
         "workdir": str(workdir),
         "outdir": str(outdir),
         "status": str(control / "status.json"),
+        "box": str(box),
+        "stage": str(stage),
         "exporter": str(EXPORTER),
         "probes": probes,
         "limits": limits.__dict__,
         "hide": [str(path) for path in hide],
     }
     (control / "job.json").write_text(json.dumps(job), encoding="utf-8")
-    isolation.hand_over(workdir, control)
+    isolation.hand_over(limits.uid, box)
+    stage.mkdir(mode=0o700)  # root's: the mounts that let the sandbox reach Python
 
     tag = secrets.token_hex(8)
-    env = {**os.environ, "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2", RUN_TAG: tag,
-           "HOME": str(control / "home"), "JUPYTER_RUNTIME_DIR": str(control / "runtime"),
-           "IPYTHONDIR": str(control / "ipython"), "MPLCONFIGDIR": str(control / "mpl"),
-           "JUPYTER_PLATFORM_DIRS": "1", "CUDA_VISIBLE_DEVICES": ""}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "autograder.sandbox.worker", str(control / "job.json")],
-        cwd=workdir,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    failure = None
-    try:
-        _, stderr = proc.communicate(timeout=limits.submission_seconds)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        failure = f"the notebook did not finish within {limits.submission_seconds} s"
-        stderr = b""
-    finally:
-        kill_descendants(tag)
+    env = {**os.environ, **SINGLE_THREADED, "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2",
+           RUN_TAG: tag, "HOME": str(control / "home"),
+           "JUPYTER_RUNTIME_DIR": str(control / "runtime"), "IPYTHONDIR": str(control / "ipython"),
+           "MPLCONFIGDIR": str(control / "mpl"), "JUPYTER_PLATFORM_DIRS": "1",
+           "CUDA_VISIBLE_DEVICES": "", "USER": "student", "LOGNAME": "student"}
+    cpu_before = psutil.cpu_times()
+    failure, busy = None, False
+    # A file, not a pipe: a worker that writes much cannot block on it.
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(
+            [sandbox_python(), "-m", WORKER, str(control / "job.json")],
+            cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=errors, start_new_session=True,
+        )
+        try:
+            failure = _watch(proc, limits, tag)
+            if failure == WALL:
+                busy = _idle_share(cpu_before, psutil.cpu_times()) < 0.1
+                failure = (f"the notebook did not finish within "
+                           f"{limits.notebook_wall_seconds:g} s (it was waiting, not computing)")
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            kill_descendants(tag)
+        errors.seek(max(0, os.fstat(errors.fileno()).st_size - 4000))
+        stderr = errors.read()
 
     status: dict = {}
     status_path = control / "status.json"
@@ -157,16 +190,52 @@ def run_notebook(
             status = json.loads(status_path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             status = {}
+    status = status if isinstance(status, dict) else {}
+    grader_error = None
     if failure is None:
         failure = status.get("failure") if isinstance(status.get("failure"), str) else None
     if failure is None and not status.get("exported"):
-        tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] if stderr else []
-        failure = "the notebook could not be run" + (f" ({tail[0][:200]})" if tail else "")
-    if failure is None and not (outdir / "manifest.json").is_file():
+        if status:
+            failure = "the notebook's results were not exported"
+        else:  # the worker never got to run the notebook: the kit's side failed
+            tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+            grader_error = ("the sandbox could not run the notebook"
+                            + (f": {' | '.join(tail)[:500]}" if tail else ""))
+    if failure is None and grader_error is None and not (outdir / "manifest.json").is_file():
         failure = "the notebook's results were not exported"
     cell_errors = status.get("cell_errors") if isinstance(status.get("cell_errors"), list) else []
+    cpu = status.get("cpu_seconds")
     return RunResult(
         outdir, failure, cell_errors, time.monotonic() - started,
         isolated=bool(status.get("isolated")),
         skipped_cells=[c for c in status.get("skipped_cells", []) if isinstance(c, int)],
+        busy=busy or status.get("busy") is True, grader_error=grader_error,
+        cpu_seconds=float(cpu) if isinstance(cpu, (int, float)) else 0.0,
     )
+
+
+WALL = "wall"
+_MEMORY_FAILURE = "the notebook's processes used more than {gib:g} GiB of memory together"
+
+
+def _watch(proc: subprocess.Popen, limits: Limits, tag: str) -> str | None:
+    """Wait for the sandbox, enforcing its wall-clock backstop and its total memory; return
+    `WALL`, a memory failure, or None when it ended by itself."""
+    deadline = time.monotonic() + limits.notebook_wall_seconds
+    while True:
+        try:
+            proc.wait(timeout=1.0)
+            return None
+        except subprocess.TimeoutExpired:
+            pass
+        if time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            return WALL
+        try:
+            resident = _sandbox_memory(proc.pid, tag, limits.uid)
+        except psutil.Error:
+            continue
+        if resident > limits.memory_bytes:
+            os.killpg(proc.pid, signal.SIGKILL)
+            kill_descendants(tag)
+            return _MEMORY_FAILURE.format(gib=limits.memory_bytes / 2**30)

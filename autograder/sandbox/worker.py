@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import signal
+import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import nbformat
+import psutil
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
@@ -31,12 +37,117 @@ del _grader_ns
 MAX_RESTARTS = 3
 
 
+class Budget:
+    """Watches the CPU seconds of everything the worker started (the kernel, its children,
+    processes they left behind) and stops a cell, or the notebook, that spends too much.
+
+    Runs in a thread beside nbclient: a cell over its budget is interrupted like a timed-out
+    one; a cell that ignores the interrupt has its kernel killed (and is skipped in a re-run);
+    a notebook over its budget has its kernel killed for good.
+    """
+
+    GRACE_SECONDS = 10.0
+
+    def __init__(self, cell_seconds: float, notebook_seconds: float) -> None:
+        self.cell_seconds, self.notebook_seconds = cell_seconds, notebook_seconds
+        self.kernel: psutil.Process | None = None
+        self.cell: int | None = None
+        self.cell_start = 0.0
+        self.interrupted_at: float | None = None
+        self.over_cells: set[int] = set()
+        self.over_notebook = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def begin_cell(self, index: int) -> None:
+        self.cell, self.cell_start, self.interrupted_at = index, used_cpu(), None
+
+    def end_cell(self) -> None:
+        self.cell = None
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.25):
+            kernel, cell = self.kernel, self.cell
+            if kernel is None or cell is None:
+                continue
+            used = used_cpu()
+            if used > self.notebook_seconds:
+                self.over_notebook = True
+                _kill_tree(kernel)
+            elif used - self.cell_start > self.cell_seconds:
+                self.over_cells.add(cell)
+                if self.interrupted_at is None:
+                    self.interrupted_at = time.monotonic()
+                    _signal(kernel, signal.SIGINT)
+                elif time.monotonic() - self.interrupted_at > self.GRACE_SECONDS:
+                    _kill_tree(kernel)
+
+
+def used_cpu() -> float:
+    """CPU seconds used by every process this one started, alive or ended."""
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = ended.ru_utime + ended.ru_stime
+    for process in psutil.Process().children(recursive=True):
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def waited_seconds() -> float | None:
+    """Seconds the threads of this process's descendants spent ready to run but waiting for a
+    CPU (Linux schedstat), or None where the kernel does not say."""
+    total = 0
+    for process in psutil.Process().children(recursive=True):
+        try:
+            for task in Path(f"/proc/{process.pid}/task").iterdir():
+                total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, ValueError, IndexError):
+            if not Path("/proc/self/schedstat").is_file():
+                return None
+    return total / 1e9
+
+
+def _signal(process: psutil.Process, signum: int) -> None:
+    try:
+        process.send_signal(signum)
+    except psutil.Error:
+        pass
+
+
+def _kill_tree(process: psutil.Process) -> None:
+    try:
+        victims = [*process.children(recursive=True), process]
+    except psutil.Error:
+        return
+    for victim in victims:
+        _signal(victim, signal.SIGKILL)
+
+
+class MachineBusy(Exception):
+    """A cell ran out of wall-clock time while it waited for a CPU, not while it computed:
+    the machine was too busy for this run to say anything about the notebook."""
+
+
 class CappedClient(NotebookClient):
-    """A notebook client that stops keeping a cell's output past a size cap."""
+    """A notebook client that stops keeping a cell's output past a size cap, and tells a cell
+    that waited too long for the CPU from one that hung."""
 
     max_output_chars = 1_000_000
+    cell_started = (0.0, 0.0)
+    """(wall-clock time, seconds waited for a CPU) when the running cell started."""
+    budget: Budget | None = None
 
-    def output(self, outs, msg, display_id, cell_index):  # noqa: ANN001 (nbclient's signature)
+    def output(self, outs, msg, display_id, cell_index):
         size = sum(len(json.dumps(o, default=str)) for o in outs)
         if size > self.max_output_chars:
             if not outs or outs[-1].get("text") != "[output truncated by the grader]\n":
@@ -44,6 +155,20 @@ class CappedClient(NotebookClient):
                                                    text="[output truncated by the grader]\n"))
             return None
         return super().output(outs, msg, display_id, cell_index)
+
+    async def _async_handle_timeout(self, timeout, cell=None):  # nbclient's signature
+        started, waited_before = self.cell_started
+        waited = waited_seconds()
+        elapsed = time.monotonic() - started
+        if self.budget is not None and self.budget.cell in self.budget.over_cells:
+            busy = False  # it had its CPU seconds, and spent them
+        elif waited is None:  # no schedstat: judge by the machine's load instead
+            busy = os.getloadavg()[0] > (os.cpu_count() or 1)
+        else:
+            busy = waited - waited_before > 0.25 * elapsed
+        if busy:
+            raise MachineBusy()
+        return await super()._async_handle_timeout(timeout, cell)
 
 
 def _error_of(cell: nbformat.NotebookNode) -> str | None:
@@ -54,79 +179,113 @@ def _error_of(cell: nbformat.NotebookNode) -> str | None:
 
 
 def _run_once(job: dict, cells: list, skip: set[int], export_cell: nbformat.NotebookNode,
-              current: dict) -> list[dict]:
+              current: dict, budget: Budget) -> list[dict]:
     """Run the cells (but `skip`) and the export in one kernel; return the cells' errors.
 
     `current["index"]` tells, if the kernel dies, which cell was running.
     """
     notebook = nbformat.v4.new_notebook(cells=[*cells, export_cell])
     control = Path(job["status"]).parent
+    limits = job["limits"]
     # The async manager: with a blocking one, nbclient cannot notice a dead kernel.
     km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(control / "kernel"))
     client = CappedClient(
         notebook, km=km,
-        timeout=job["limits"]["cell_seconds"], interrupt_on_timeout=True, allow_errors=True,
+        timeout=limits["cell_wall_seconds"], interrupt_on_timeout=True, allow_errors=True,
         resources={"metadata": {"path": job["workdir"]}},
     )
+    client.budget = budget
     errors: list[dict] = []
-    with client.setup_kernel():
+    # What the kernel prints outside cells stays in the sandbox: it could carry hidden inputs.
+    with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+        budget.kernel = psutil.Process(km.provisioner.process.pid)
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type != "code" or index in skip:
                 continue
             current["index"] = index
-            client.execute_cell(cell, index)
+            client.cell_started = (time.monotonic(), waited_seconds() or 0.0)
+            budget.begin_cell(index)
+            try:
+                client.execute_cell(cell, index)
+            finally:
+                budget.end_cell()
             error = _error_of(cell)
+            if index in budget.over_cells:
+                error = (f"the cell used more than its {limits['cell_cpu_seconds']:g} CPU "
+                         "seconds and was stopped")
             if error and index < len(cells):
                 grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
                 errors.append({"cell": index, "grade_id": grade_id, "error": error})
+        budget.kernel = None
     return errors
 
 
 def run(job: dict) -> dict:
     """Run the notebook described by `job` and return the status report."""
     status: dict = {"cell_errors": [], "exported": False, "failure": None, "isolated": False,
-                    "skipped_cells": []}
-    if isolation.available():
+                    "skipped_cells": [], "busy": False, "cpu_seconds": 0.0}
+    limits = Limits(**job["limits"])
+    if isolation.available() and limits.uid is not None:
         try:
             needed = [sys.prefix, sys.base_prefix, os.path.realpath(sys.executable),
                       *sys.path[1:]]
-            staging = Path(job["status"]).parent.parent / f"{Path(job['workdir']).name}.stage"
-            staging.mkdir(mode=0o700)
             isolation.isolate(job["hide"], [p for p in needed if p and os.path.exists(p)],
-                              staging)
+                              Path(job["stage"]), Path(job["box"]), limits.uid)
             status["isolated"] = True
         except OSError as exc:
             status["isolation_error"] = str(exc)
-    Limits(**job["limits"]).apply()
+    isolation.become_subreaper()  # orphans' CPU time is counted, and they can be killed
+    limits.apply()
     cells = list(nbformat.read(job["notebook"], as_version=4).cells)
     export_cell = nbformat.v4.new_code_cell(EXPORT_TEMPLATE.format(
         source=Path(job["exporter"]).read_text(encoding="utf-8"),
         probes=job["probes"], outdir=job["outdir"]))
+    budget = Budget(limits.cell_cpu_seconds, limits.notebook_cpu_seconds)
+    budget.start()
+    try:
+        _run_cells(status, cells, export_cell, job, budget)
+    finally:
+        budget.stop()
+        status["cpu_seconds"] = round(used_cpu(), 2)
+    return status
+
+
+def _run_cells(status: dict, cells: list, export_cell: nbformat.NotebookNode, job: dict,
+               budget: Budget) -> None:
     skip: set[int] = set()
     for _ in range(MAX_RESTARTS + 1):
         current = {"index": None}
         try:
-            errors = _run_once(job, cells, skip, export_cell, current)
+            errors = _run_once(job, cells, skip, export_cell, current, budget)
+        except MachineBusy:
+            status["busy"] = True
+            status["failure"] = "the machine was too busy to run the notebook in time"
+            return
         except DeadKernelError:
+            if budget.over_notebook:
+                status["failure"] = (f"the notebook used more than its "
+                                     f"{budget.notebook_seconds:g} CPU seconds")
+                return
             killer = current["index"]
             if killer is None or killer >= len(cells):
                 status["failure"] = "the notebook's kernel died while exporting results"
-                return status
+                return
             skip.add(killer)
             status["skipped_cells"].append(killer)
             continue
         except CellExecutionError as exc:
-            status["failure"] = f"a cell could not run: {str(exc).strip()[-300:]}"
-            return status
+            status["failure"] = f"a cell could not run ({type(exc).__name__})"
+            return
         status["cell_errors"] = errors
         export_error = _error_of(export_cell)
         if export_error:
-            status["failure"] = f"exporting results failed ({export_error[:200]})"
+            # Only the kind of error: its text may quote the hidden inputs of the export.
+            status["failure"] = ("exporting results failed "
+                                 f"({str(export_cell.outputs[-1].get('ename', 'Error'))[:60]})")
         else:
             status["exported"] = True
-        return status
+        return
     status["failure"] = "the notebook's kernel died too many times"
-    return status
 
 
 def main() -> None:

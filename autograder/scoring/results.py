@@ -31,9 +31,17 @@ class SubmissionResult:
     digest: str = ""
     """Content hash of what was graded, so an unchanged submission need not be graded again."""
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    """CPU seconds the student's notebook used in its sandbox."""
+    ungraded: str | None = None
+    """Why the grader, not the student, kept this submission from being graded (a broken
+    sandbox, a machine too busy): it has no score, and must be graded again."""
+    note: str | None = None
+    """Anything else the instructor should know about how it was graded."""
 
     @property
     def score(self) -> float:
+        """Points earned (0 for an ungraded submission: see `to_dict`, which writes none)."""
         return round(sum(c.score for c in self.checks), 6)
 
     @property
@@ -42,7 +50,7 @@ class SubmissionResult:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data["score"] = self.score
+        data["score"] = None if self.ungraded else self.score
         data["max_score"] = self.max_score
         return data
 
@@ -50,5 +58,6 @@ class SubmissionResult:
     def from_dict(cls, data: dict) -> SubmissionResult:
         checks = [CheckResult(**c) for c in data.get("checks", [])]
         fields = {k: data[k] for k in ("student", "assignment", "notebook", "problem", "digest",
-                                       "seconds") if k in data}
+                                       "seconds", "cpu_seconds", "ungraded", "note")
+                  if k in data}
         return cls(checks=checks, **fields)
