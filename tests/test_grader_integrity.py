@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 import course_config
 from autograder.discovery import find_submissions
 from autograder.grading import grade
+from autograder.sandbox import isolation
 from samples.bank import notebooks
 
 ROOT = Path(course_config.ROOT)
@@ -37,14 +37,10 @@ def _grader(*args: str, env: dict | None = None, **popen) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
 
 
-def _sandbox_processes() -> list[psutil.Process]:
-    return [p for p in psutil.process_iter(["uids", "environ"])
-            if p.info["uids"] and p.info["uids"].real in course_config.SANDBOX_UIDS
-            or (p.info["environ"] or {}).get("RNNKIT_SANDBOX_RUN")]
-
-
-def _grading_folders() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob("rnnkit-grade-*"))
+def _processes_using(folder: Path) -> list[str]:
+    """Command lines that name `folder` (sandbox workers, trusted checks of one grader)."""
+    return [" ".join(p.info["cmdline"]) for p in psutil.process_iter(["cmdline"])
+            if str(folder) in " ".join(p.info["cmdline"] or [])]
 
 
 def test_a_broken_environment_stops_the_grader_and_writes_no_grades(tmp_path: Path) -> None:
@@ -82,20 +78,22 @@ def test_sigterm_ends_every_child_and_keeps_stored_results(tmp_path: Path) -> No
     assert first.returncode == 0 and len(stored) == 1
     _write(tmp_path / "subs", "alice", "onehot", solution)
     _write(tmp_path / "subs", "bob", "windows", notebooks("windows")[0])
-    before = _grading_folders()
-    proc = _grader(str(tmp_path / "subs"), "--store", str(store), "--workers", "2")
+    tmp = tmp_path / "tmp"  # the grader's temporary folders
+    tmp.mkdir()
+    proc = _grader(str(tmp_path / "subs"), "--store", str(store), "--workers", "2",
+                   env={"TMPDIR": str(tmp)})
     deadline = time.monotonic() + 120
-    while not _sandbox_processes() and time.monotonic() < deadline:
+    while len(list(tmp.glob("*/*/control/job.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(3)  # kernels starting, TensorFlow importing
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 143, err
     time.sleep(1)
-    assert _sandbox_processes() == []
-    assert not [p for p in psutil.process_iter(["cmdline"])
-                if "autograder.scoring.plugin" in (p.info["cmdline"] or [])]
-    assert _grading_folders() <= before
+    assert _processes_using(tmp) == []
+    assert isolation.stray_processes(course_config.SANDBOX_UIDS,
+                                     Path(course_config.SANDBOX_LOCK_DIR)) == []
+    assert list(tmp.iterdir()) == []
     assert sorted(store.rglob("*.json")) == stored
 
 

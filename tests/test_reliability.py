@@ -44,9 +44,14 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> dict:
         (out / student / "onehot").mkdir(parents=True)
         nbformat.write(notebook, str(out / student / "onehot" / name))
     before = _mtimes()
-    results = grade(find_submissions([out]))
+    tmp = tmp_path_factory.mktemp("grader-tmp")  # the grader's temporary folders, to count
+    tempfile.tempdir = str(tmp)
+    try:
+        results = grade(find_submissions([out]))
+    finally:
+        tempfile.tempdir = None
     after = _mtimes()
-    yield {"results": {r.student: r for r in results},
+    yield {"results": {r.student: r for r in results}, "tmp": tmp,
            "touched": {p for p in after if before.get(p) != after[p]}}
     shutil.rmtree(out, ignore_errors=True)
 
@@ -74,11 +79,12 @@ def test_honest_submissions_score_as_when_graded_alone(bank: dict, sample_result
 
 
 def test_nothing_outlives_the_batch(bank: dict) -> None:
-    leftovers = [p.info["cmdline"] for p in psutil.process_iter(["cmdline", "uids"])
-                 if p.info["cmdline"] and p.info["cmdline"][:2] == ["sleep", "300"]
-                 or p.info["uids"] and p.info["uids"].real in course_config.SANDBOX_UIDS]
+    leftovers = [p.info["cmdline"] for p in psutil.process_iter(["cmdline"])
+                 if p.info["cmdline"] and p.info["cmdline"][:2] == ["sleep", "300"]]
     assert leftovers == []
-    assert sorted(Path(tempfile.gettempdir()).glob("rnnkit-*")) == []
+    assert isolation.stray_processes(course_config.SANDBOX_UIDS,
+                                     Path(course_config.SANDBOX_LOCK_DIR)) == []
+    assert sorted(bank["tmp"].iterdir()) == []
 
 
 def test_no_course_file_was_written(bank: dict) -> None:

@@ -24,6 +24,7 @@ _PR_SET_CHILD_SUBREAPER = 36
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWNET = 0x40000000
 _CLONE_NEWPID = 0x20000000
+_CLONE_NEWIPC = 0x08000000
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
 _MS_BIND, _MS_REC, _MS_PRIVATE = 4096, 16384, 1 << 18
 _O_PATH = getattr(os, "O_PATH", 0o10000000)
@@ -119,7 +120,9 @@ def isolate(hidden: list[str], needed: list[str], staging: Path, box: Path, uid:
     libc = ctypes.CDLL(None, use_errno=True)
     # A new PID namespace for the kernel this process starts next: it cannot see or signal the
     # grader or other sandboxes, and when it ends every process it left behind ends too.
-    _check(libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWPID), "unshare")
+    # Its own System V IPC too: no shared memory segment or queue is common to two sandboxes.
+    _check(libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWPID | _CLONE_NEWIPC),
+           "unshare")
     child = os.fork()
     if child:  # the first child is the namespace's init; this process only waits for it
         _, status = os.waitpid(child, 0)
@@ -201,6 +204,28 @@ class UserLease:
         if self._handle is not None:
             os.close(self._handle)
         self.uid = self._handle = None
+
+
+def leased(uid: int, lock_dir: Path) -> bool:
+    """Whether a sandbox (of any grading process on the machine) holds `uid` now."""
+    path = Path(lock_dir) / f"uid-{uid}.lock"
+    if not path.is_file():
+        return False
+    handle = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(handle)  # closing drops the lock if this call took it
+    return False
+
+
+def stray_processes(uids: range, lock_dir: Path) -> list[psutil.Process]:
+    """Processes running as a sandbox user that no sandbox holds: left behind by one."""
+    found = [p for p in psutil.process_iter(["uids"])
+             if p.info["uids"] is not None and p.info["uids"].real in uids]
+    return [p for p in found if not leased(p.info["uids"].real, lock_dir)]
 
 
 def kill_user(uid: int) -> None:
