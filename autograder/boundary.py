@@ -3,10 +3,16 @@
 Nothing here runs student code. Results are rebuilt from JSON and ``.npy`` files (pickles
 refused); models are loaded by Keras in safe mode, which refuses Lambda layers and unknown
 custom objects, so a crafted archive cannot run code in the trusted process.
+
+Every text in the export is the student's (their code can raise any message, name a class
+anything, even patch the exporter), and their code sees the hidden inputs. So what is said about
+an export never quotes its text: an exception is named by its class, and a class only when it
+is one the kit knows.
 """
 
 from __future__ import annotations
 
+import builtins
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,13 +20,53 @@ from typing import Any
 
 import numpy as np
 
+from autograder import model_caps
+from course_config import ModelCaps
+
 MAX_MANIFEST_BYTES = 5_000_000
 MAX_ARRAY_BYTES = 200_000_000
 MAX_MODEL_BYTES = 200_000_000
+DEFAULT_MODEL_CAPS = ModelCaps()
+"""What a model may declare unless its checks say otherwise (onehot, windows and addition)."""
 
 
 class StudentCodeError(Exception):
     """A probe could not produce a value: the student's code raised, or exported unusable data."""
+
+
+# Classes of TensorFlow, Keras and pandas a notebook meets; Python's built-in classes and numpy's
+# are known too (see known_name).
+_LIBRARY_NAMES = frozenset({
+    "EagerTensor", "Tensor", "RaggedTensor", "SparseTensor", "Variable", "ResourceVariable",
+    "KerasTensor", "Sequential", "Functional", "Model", "DataFrame", "Series",
+    "InvalidArgumentError", "ResourceExhaustedError", "UnimplementedError", "NotFoundError",
+    "FailedPreconditionError", "OutOfRangeError", "UnknownError", "InternalError",
+})
+
+
+def known_name(name: str) -> str | None:
+    """`name` (of a class the student's process reported) if the kit knows that class, else None.
+
+    A class can be given any name, one built from a hidden input too, so only names of Python's
+    built-in classes, numpy's and a few library classes are ever shown.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        return None
+    if name in _LIBRARY_NAMES or isinstance(getattr(builtins, name, None), type) \
+            or isinstance(getattr(np, name, None), type):
+        return name
+    return None
+
+
+def a_class(name: str, kind: str = "object") -> str:
+    """'a list', 'an EagerTensor', or 'an object of a class of its own' for an unknown class."""
+    shown = known_name(name) or f"{kind} of a class of its own"
+    return f"{'an' if shown[0] in 'AEIOUaeiou' else 'a'} {shown}"
+
+
+def _exception(kind: str) -> str:
+    """An exception's class as a message may say it: 'ValueError', or a description."""
+    return known_name(kind) or a_class(kind, "exception")
 
 
 @dataclass(frozen=True)
@@ -30,18 +76,27 @@ class ExportedModel:
     path: Path
     pytype: str
 
-    def load(self) -> Any:
-        """Load the model in Keras safe mode (no deserialised code runs)."""
+    def load(self, caps: ModelCaps = DEFAULT_MODEL_CAPS) -> Any:
+        """Load the model in Keras safe mode (no deserialised code runs), once its configuration
+        is known to stay within `caps`: a model over them is never built."""
         import keras
 
         if self.path.stat().st_size > MAX_MODEL_BYTES:
             raise StudentCodeError("the saved model file is too large to grade")
         try:
+            model_caps.check_archive(self.path, caps)
+        except model_caps.ModelRefused as exc:
+            raise StudentCodeError(str(exc)) from None
+        try:
             return keras.saving.load_model(self.path, compile=False, safe_mode=True)
         except Exception as exc:  # corrupt archive, Lambda layer, custom object...
+            # Keras quotes the archive's configuration (layer names...). A file handed in was
+            # made before grading; a model the notebook exported may hold text its code built
+            # from a hidden input, so only the exception's class is said.
+            detail = f": {str(exc)[:300]}" if self.pytype == "file" else ""
             raise StudentCodeError(
                 "the saved model could not be loaded safely "
-                f"({type(exc).__name__}: {str(exc)[:300]}); use only built-in Keras layers"
+                f"({type(exc).__name__}{detail}); use only built-in Keras layers"
             ) from exc
 
 
@@ -57,10 +112,11 @@ class Artefacts:
     """What one submission's process exported, read through the trust boundary."""
 
     def __init__(self, directory: Path, failure: str | None = None,
-                 saved: Path | None = None) -> None:
+                 saved: Path | None = None, probes: list[dict] | None = None) -> None:
         self.directory = Path(directory)
         self.failure = failure  # why there is nothing to read (timeout, crash...), if so
         self.saved = None if saved is None else Path(saved)  # the grader's copies of saved files
+        self._probes = {p["name"]: p for p in probes or ()}  # to name what a probe called
         self._manifest: dict[str, Any] | None = None
 
     def saved_file(self, filename: str) -> ExportedModel:
@@ -98,44 +154,69 @@ class Artefacts:
             raise StudentCodeError("the notebook's exported results are corrupt")
         if "error" in entry:
             error = entry["error"] if isinstance(entry["error"], dict) else {}
-            raise StudentCodeError(
-                f"{error.get('type', 'Error')}: {str(error.get('message', ''))[:500]}"
-            )
-        return self._decode(entry.get("result"))
+            raise StudentCodeError(self._error_text(name, str(error.get("type", "")),
+                                                    str(error.get("message", ""))))
+        return self._decode(entry.get("result"), name)
 
     def raised(self, name: str) -> tuple[str, str] | None:
-        """(exception type, message) if probe `name` raised in the student's code, else None."""
+        """(class, message) of what probe `name` raised in the student's code, else None.
+
+        The class is as the kit may show it (`known_name`, or a description); the message is the
+        student's text, which a check may test but never show.
+        """
         entry = self._entries().get(name)
         if isinstance(entry, dict) and isinstance(entry.get("error"), dict):
-            return str(entry["error"].get("type", "")), str(entry["error"].get("message", ""))
+            kind = str(entry["error"].get("type", ""))
+            return _exception(kind), str(entry["error"].get("message", ""))
         return None
 
-    def _decode(self, data: Any) -> Value:
+    def _subject(self, name: str) -> str:
+        """What probe `name` asked of the notebook, in the kit's words."""
+        probe = self._probes.get(name, {})
+        if "call" in probe:
+            return str(probe["call"])
+        if "global" in probe:
+            return f"the notebook's {probe['global']}"
+        return "the code"
+
+    def _error_text(self, name: str, kind: str, message: str) -> str:
+        """Why probe `name` has no value, naming the exception's class, never its message."""
+        probe = self._probes.get(name, {})
+        names = [probe.get("call", probe.get("global")),
+                 *(arg["__global__"] for arg in probe.get("args", [])
+                   if isinstance(arg, dict) and "__global__" in arg)]
+        for missing in names:  # the exporter's own words for a name the notebook lacks
+            if kind == "NameError" and message == f"name '{missing}' is not defined":
+                return f"the notebook does not define {missing} (did its cell run?)"
+        return f"{self._subject(name)} raised {_exception(kind)}"
+
+    def _decode(self, data: Any, name: str) -> Value:
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
             raise StudentCodeError("the notebook's exported results are corrupt")
         pytype = data["type"]
         if "json" in data:
             return Value(data["json"], pytype)
         if "items" in data:
-            items = [self._decode(item).value for item in data["items"]]
+            items = [self._decode(item, name).value for item in data["items"]]
             return Value(tuple(items) if pytype == "builtins.tuple" else items, pytype)
         if "pairs" in data:
             pairs = {}
             for key, val in data["pairs"]:
-                k = self._decode(key).value
+                k = self._decode(key, name).value
                 if isinstance(k, list):
                     raise StudentCodeError("a dictionary key is not a plain value")
-                pairs[k] = self._decode(val).value
+                pairs[k] = self._decode(val, name).value
             return Value(pairs, pytype)
         if "array" in data:
             return Value(self._load_array(data["array"]), pytype)
         if "model" in data:
             return Value(ExportedModel(self._inside(data["model"]), pytype), pytype)
         if "unsupported" in data:
-            raise StudentCodeError(
-                f"returned a {pytype.rsplit('.', 1)[-1]} holding {data['unsupported']}, "
-                "which is not a number, string or array"
-            )
+            what = (f"{a_class(pytype.rsplit('.', 1)[-1])}, which is not a number, string or "
+                    "array")
+            probe = self._probes.get(name, {})
+            raise StudentCodeError(f"the notebook's {probe['global']} is {what}" if "global" in probe
+                                   else f"{self._subject(name)} returned {what}")
         raise StudentCodeError("the notebook's exported results are corrupt")
 
     def _inside(self, filename: Any) -> Path:
@@ -149,6 +230,11 @@ class Artefacts:
         if path.stat().st_size > MAX_ARRAY_BYTES:
             raise StudentCodeError("an exported array is too large to grade")
         try:
-            return np.load(path, allow_pickle=False)
+            array = np.load(path, allow_pickle=False)
         except ValueError as exc:
             raise StudentCodeError("an exported array could not be read safely") from exc
+        # The exporter writes only these kinds; a structured dtype would carry the student's
+        # field names into every message that shows a dtype.
+        if array.dtype.kind not in "biufU":
+            raise StudentCodeError("an exported array could not be read safely")
+        return array

@@ -21,10 +21,12 @@ def run_check(assignment: str, name: str, namespace: dict[str, Any]) -> None:
     """Run check `name` of `assignment` on the notebook `namespace`; raise AssertionError if it fails."""
     test = getattr(assignment_checks(assignment), f"test_{name}")
     headline = test.pytestmark[0].kwargs["failure"]
+    probes = assignment_probes(assignment)
     with tempfile.TemporaryDirectory(prefix="rnnkit-") as tmp:
-        export(assignment_probes(assignment), tmp, namespace)
+        export(probes, tmp, namespace)
         try:
-            test(Artefacts(Path(tmp), saved=Path.cwd()))  # nbgrader runs in the submission
+            # nbgrader runs in the submission's folder, next to the files handed in
+            test(Artefacts(Path(tmp), saved=Path.cwd(), probes=probes))
         except Exception as exc:
             raise AssertionError(student_message(headline, exc)) from None
     print(f"{name}: passed")

@@ -320,19 +320,63 @@ ADDITION_MODEL_LOSSES = frozenset({"saved_model_matches_notebook",
 
 def _model_with_lambda() -> bytes:
     """A seq2seq whose archive carries Python code (a Lambda): safe mode must refuse it."""
-    import tempfile
-
     import keras
 
-    model = keras.Sequential([
+    return _saved_bytes(keras.Sequential([
         keras.Input((7, 12)), keras.layers.LSTM(8), keras.layers.RepeatVector(4),
         keras.layers.Lambda(lambda t: t * 1.0), keras.layers.LSTM(8, return_sequences=True),
         keras.layers.TimeDistributed(keras.layers.Dense(12, activation="softmax")),
-    ])
+    ]))
+
+
+def _saved_bytes(model) -> bytes:
+    import tempfile
+
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.keras"
         model.save(path)
         return path.read_bytes()
+
+
+def _config_bomb() -> bytes:
+    """A few-KB archive whose config.json declares two Dense(40,000) layers: built, the second
+    alone holds 1.6 billion weights (6.4 GB). Safe mode has nothing to refuse in it."""
+    import io
+    import zipfile
+
+    import keras
+
+    small = keras.Sequential([keras.Input((7, 12)), keras.layers.Dense(4), keras.layers.Dense(4)])
+    source = zipfile.ZipFile(io.BytesIO(_saved_bytes(small)))
+    config = json.loads(source.read("config.json"))
+    for layer in config["config"]["layers"][1:]:
+        layer["config"]["units"] = 40_000
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as bomb:
+        for name in source.namelist():
+            bomb.writestr(name, json.dumps(config) if name == "config.json" else source.read(name))
+    return out.getvalue()
+
+
+def _long_sequence_model() -> bytes:
+    """The notebook's end-to-end model (untrained) with a vectorizer that pads every review to
+    2,000 words: the LSTM then takes 2,000 steps on each of the grader's reviews."""
+    import keras
+
+    vectorizer = keras.layers.TextVectorization(max_tokens=1_000, output_sequence_length=2_000)
+    vectorizer.adapt(["a wonderful film", "a dull and predictable film"])
+    inner = keras.Sequential([keras.Input((None,), dtype="int64"),
+                              keras.layers.Embedding(vectorizer.vocabulary_size(), 32,
+                                                      mask_zero=True),
+                              keras.layers.LSTM(32), keras.layers.Dense(1, activation="sigmoid")])
+    return _saved_bytes(keras.Sequential([keras.Input((1,), dtype="string"), vectorizer, inner]))
+
+
+SENTIMENT_MODEL_LOSSES = frozenset({
+    "vocabulary_fitted_on_train_only", "model_layers_and_params", "padding_is_masked_or_pre",
+    "predictions_are_probabilities", "predict_sentiment_reuses_vocabulary",
+    "saved_model_accuracy", "no_gap_between_test_and_holdout"})
+"""The checks that read the saved sentiment_model.keras."""
 
 
 CASES = [
@@ -414,6 +458,13 @@ CASES = [
          files=lambda: {"sentiment_model.keras": saved_file(
              "sentiment", "mistake-trained-on-test", "sentiment_model.keras").read_bytes()},
          loses=frozenset({"no_gap_between_test_and_holdout"}), says="seen the test reviews"),
+    # Saved models that cost the grader: refused from their configuration, never built
+    Case("cheat-model-config-bomb", "addition", lambda s, r: _copy(s),
+         files=lambda: {"addition_model.keras": _config_bomb()},
+         loses=ADDITION_MODEL_LOSSES, says="parameters or more; the grader evaluates"),
+    Case("bad-model-long-sequences", "sentiment", lambda s, r: _copy(s),
+         files=lambda: {"sentiment_model.keras": _long_sequence_model()},
+         loses=SENTIMENT_MODEL_LOSSES, says="reads sequences of 2,000 steps"),
 ]
 
 

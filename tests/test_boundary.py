@@ -93,3 +93,62 @@ def test_corrupt_manifests_are_reported(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_bytes(b"\xff\xfe not json")
     with pytest.raises(StudentCodeError, match="corrupt"):
         Artefacts(tmp_path).get("r")
+
+
+SECRET = "a hidden review the student's code was given"
+
+
+def test_what_the_student_code_raised_is_named_by_its_class_only(tmp_path: Path) -> None:
+    def echo(text):
+        raise ValueError(text)
+
+    probes = [{"name": "r", "call": "echo", "args": [SECRET]}]
+    export(probes, str(tmp_path), {"echo": echo})
+    art = Artefacts(tmp_path, probes=probes)
+    with pytest.raises(StudentCodeError) as info:
+        art.get("r")
+    assert str(info.value) == "echo raised ValueError"
+    assert art.raised("r")[0] == "ValueError"
+
+
+def test_a_class_named_by_the_student_code_is_not_shown(tmp_path: Path) -> None:
+    def echo(text):
+        raise type(text, (ValueError,), {})()
+
+    def wrapped(text):
+        return type(text, (), {})()
+
+    namespace = {"echo": echo, "wrapped": wrapped}
+    art = exported(tmp_path, [{"name": "r", "call": "echo", "args": [SECRET]},
+                              {"name": "w", "call": "wrapped", "args": [SECRET]}], namespace)
+    assert art.raised("r")[0] == "an exception of a class of its own"
+    for name in ("r", "w"):
+        with pytest.raises(StudentCodeError) as info:
+            art.get(name)
+        assert SECRET not in str(info.value)
+    with pytest.raises(StudentCodeError, match="not a number, string or array"):
+        art.get("w")
+
+
+def test_a_missing_function_or_variable_is_named_from_the_probe(tmp_path: Path) -> None:
+    probes = [{"name": "f", "call": "decode", "args": []}, {"name": "v", "global": "model"}]
+    export(probes, str(tmp_path), {})
+    art = Artefacts(tmp_path, probes=probes)
+    for name, missing in (("f", "decode"), ("v", "model")):
+        with pytest.raises(StudentCodeError, match=f"does not define {missing}"):
+            art.get(name)
+
+
+def test_structured_arrays_are_refused(tmp_path: Path) -> None:
+    np.save(tmp_path / "r.npy", np.zeros(2, dtype=[(SECRET, "i8")]))
+    (tmp_path / "manifest.json").write_text(json.dumps(
+        {"r": {"result": {"type": "numpy.ndarray", "array": "r.npy"}}}))
+    with pytest.raises(StudentCodeError, match="could not be read safely"):
+        Artefacts(tmp_path).get("r")
+
+
+def test_a_notebook_variable_missing_as_an_argument_is_named(tmp_path: Path) -> None:
+    probes = [{"name": "f", "call": "build", "args": [{"__global__": "UNITS"}]}]
+    export(probes, str(tmp_path), {"build": lambda units: units})
+    with pytest.raises(StudentCodeError, match="does not define UNITS"):
+        Artefacts(tmp_path, probes=probes).get("f")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import keras
+import numpy as np
 import pytest
 
-from autograder.boundary import Artefacts, StudentCodeError
+from autograder.boundary import Artefacts, ExportedModel, StudentCodeError
 from autograder.checks import lib
 from autograder.sandbox.exporter import export
 
@@ -68,3 +69,57 @@ def test_a_missing_or_corrupt_saved_model_is_reported(tmp_path: Path) -> None:
     (saved / "model.keras").write_bytes(b"PK\x03\x04" + bytes(100))
     with pytest.raises(StudentCodeError, match="could not be loaded safely"):
         lib.saved_model(art, "model.keras", "the model")
+
+
+class _Failing:
+    """A model whose call fails with words that quote its input, as TensorFlow's may."""
+
+    inputs = (np.zeros((0, 4, 3)),)
+
+    def __call__(self, x, training=False):
+        raise ValueError(f"secret input {x.tolist()}")
+
+
+def test_a_model_error_does_not_quote_keras() -> None:
+    with pytest.raises(lib.CheckFailed) as info:
+        lib.predict(_Failing(), np.full((1, 4, 5), 7.0, dtype=np.float32))
+    assert str(info.value) == ("the model cannot read inputs of shape (1, 4, 5) (ValueError); "
+                               "it declares inputs of shape (0, 4, 3)")
+
+
+def test_keras_words_are_quoted_for_handed_in_files_only(tmp_path: Path, monkeypatch) -> None:
+    def refuse(path, **kwargs):
+        raise ValueError("config={'name': 'secret_name'}")
+
+    # a real archive, so that Keras (not the caps on its configuration) is the one to refuse
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]).save(tmp_path / "m.keras")
+    monkeypatch.setattr(keras.saving, "load_model", refuse)
+    for pytype, quoted in (("file", True), ("keras.src.models.sequential.Sequential", False)):
+        with pytest.raises(StudentCodeError, match="could not be loaded safely") as info:
+            ExportedModel(tmp_path / "m.keras", pytype).load()
+        assert ("secret_name" in str(info.value)) == quoted
+
+
+def test_raised_messages_are_tested_never_shown(tmp_path: Path) -> None:
+    def encode(text):
+        raise ValueError(f"unknown {text}")
+
+    probes = [{"name": "r", "call": "encode", "args": ["secret q"]}]
+    export(probes, str(tmp_path), {"encode": encode})
+    art = Artefacts(tmp_path, probes=probes)
+    lib.expect_raises(art, "r", "ValueError", "encode", naming=("q", "the character"))
+    with pytest.raises(lib.CheckFailed) as info:
+        lib.expect_raises(art, "r", "ValueError", "encode", naming=("z", "the character"))
+    assert "secret" not in str(info.value)
+    with pytest.raises(lib.CheckFailed) as info:
+        lib.expect_raises(art, "r", "KeyError", "encode")
+    assert str(info.value) == "encode should raise KeyError; it raised ValueError"
+
+
+@pytest.mark.parametrize("got,said", [
+    (None, "None"), (True, "True"), (7, "7"), (2.5, "2.5"), (10**30, "an int"),
+    ("secret", "a string of 6 characters"), (["secret"], "a list of 1 item"),
+    (np.zeros((2, 3)), "an array of shape (2, 3)"),
+])
+def test_describe_says_type_and_size_not_content(got, said: str) -> None:
+    assert lib.describe(got) == said

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import collections
+import hashlib
 import re
 
 import numpy as np
 import pytest
 
 from autograder.checks.sentiment import cases
+
+TRAIN_SHA256 = "1f88778aec083025b6ffff3b6fb9fbae50dc1146495644e3f571f9a56f5bb75a"
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +28,20 @@ def test_loader_is_the_course_copy() -> None:
 def test_split_is_balanced_and_sized(imdb) -> None:
     (train_texts, train_labels), (test_texts, test_labels) = imdb
     assert len(train_texts) == len(train_labels) == 17_902  # 25,000 - 96 duplicates - 7,000
-    assert len(test_texts) == len(test_labels) == 5_000
-    assert np.bincount(test_labels).tolist() == [2_500, 2_500]
+    assert len(test_texts) == len(test_labels) == 4_000
+    assert np.bincount(test_labels).tolist() == [2_000, 2_000]
     assert abs(train_labels.mean() - 0.5) < 0.01
-    _, holdout_labels = cases.holdout()
-    assert np.bincount(holdout_labels).tolist() == [1_000, 1_000]
+    assert np.bincount(cases.reserve()[1]).tolist() == [1_500, 1_500]
+    assert np.bincount(cases.holdout()[1]).tolist() == [1_000, 1_000]
     assert all(isinstance(text, str) and text for text in train_texts[:100])
+
+
+def test_training_split_is_the_one_the_sample_models_learned(imdb) -> None:
+    # samples/models/sentiment/ were trained on exactly these reviews, in this order
+    digest = hashlib.sha256()
+    for text, label in zip(*imdb[0]):
+        digest.update(f"{label}\t{text}\n".encode())
+    assert digest.hexdigest() == TRAIN_SHA256
 
 
 def test_split_is_deterministic(imdb) -> None:
@@ -38,16 +49,26 @@ def test_split_is_deterministic(imdb) -> None:
     assert train_texts[:50] == imdb[0][0][:50] and test_texts[-50:] == imdb[1][0][-50:]
 
 
-def test_splits_and_holdout_are_disjoint(imdb) -> None:
+def test_splits_and_reserve_are_disjoint_and_the_holdout_is_reserved(imdb) -> None:
     (train_texts, _), (test_texts, _) = imdb
-    train, test, held = set(train_texts), set(test_texts), set(cases.holdout()[0])
-    assert len(train) == len(train_texts) and len(test) == len(test_texts) and len(held) == 2_000
-    assert not train & test and not train & held and not test & held
+    train, test, reserved = set(train_texts), set(test_texts), set(cases.reserve()[0])
+    held = set(cases.holdout()[0])
+    assert len(train) == len(train_texts) and len(test) == len(test_texts)
+    assert len(reserved) == 3_000 and len(held) == 2_000 and held < reserved
+    assert not train & test and not train & reserved and not test & reserved
+
+
+def test_the_holdout_is_not_the_reserves_first_part() -> None:
+    # The loader's order tells nothing of which reserved reviews the grader holds out.
+    reserved = cases.loader()._imdb_parts()[2]
+    held = set(cases._holdout_index().tolist())
+    first = set(reserved[:len(held)].tolist())
+    assert 0.55 < len(held & first) / len(held) < 0.8  # about 2/3, as for any random draw
 
 
 def test_html_breaks_are_cleaned(imdb) -> None:
     assert cases.loader().clean_text("Good.<br /><br />Very  good<BR/>!") == "Good. Very good !"
-    texts = imdb[0][0] + imdb[1][0] + cases.holdout()[0]
+    texts = imdb[0][0] + imdb[1][0] + cases.reserve()[0]
     assert not any("<br" in text.lower() for text in texts)
 
 

@@ -1,7 +1,9 @@
 """The check library: declaring graded checks, and assertions on arrays and Keras models.
 
 Assertion messages are shown to students: they say what was expected and what the code gave,
-and never the hidden inputs themselves.
+and never the hidden inputs themselves. Nor do they quote what the student's code gave for them
+(a returned string, an exception's message): that code sees the hidden inputs and could echo
+them. They describe it instead (a type, a count, a shape, a position), with `describe`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.boundary import Artefacts, ExportedModel
+from autograder.boundary import DEFAULT_MODEL_CAPS, Artefacts, ExportedModel, a_class
+from course_config import ModelCaps
 
 RECURRENT_LAYERS = ("SimpleRNN", "LSTM", "GRU")
 
@@ -32,6 +35,33 @@ def expect(condition: bool, message: str) -> None:
         raise CheckFailed(message)
 
 
+def describe(got: Any) -> str:
+    """A value the student's code gave, as a message may say it: None, booleans and small
+    numbers as they are, anything else by its type and size, never its content."""
+    if got is None or isinstance(got, bool):
+        return repr(got)
+    if isinstance(got, int) and abs(got) < 10_000:
+        return repr(got)
+    if isinstance(got, float) and np.isfinite(got) and abs(got) < 10_000:
+        return f"{got:.3g}"
+    if isinstance(got, str):
+        return f"a string of {len(got)} character{'s' * (len(got) != 1)}"
+    if isinstance(got, (list, tuple, dict)):
+        return f"a {type(got).__name__} of {len(got)} item{'s' * (len(got) != 1)}"
+    if isinstance(got, np.ndarray):
+        return f"an array of shape {got.shape}"
+    if isinstance(got, ExportedModel):
+        return "a Keras model"
+    return a_class(type(got).__name__)  # an int or float too large to say
+
+
+def ordinal(index: int) -> str:
+    """'1st', '2nd', '3rd', '4th'... for the 0-based `index`: where a message points."""
+    n = index + 1
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def value(art: Artefacts, name: str) -> Any:
     """The plain value a probe exported (raises StudentCodeError when the code failed)."""
     return art.get(name).value
@@ -41,16 +71,16 @@ def positive_int(art: Artefacts, name: str, variable: str) -> int:
     """The notebook's `variable` (exported as `name`), which must be a positive int."""
     got = value(art, name)
     expect(isinstance(got, int) and not isinstance(got, bool) and got > 0,
-           f"{variable} should be a positive int; it is {got!r}")
+           f"{variable} should be a positive int; it is {describe(got)}")
     return got
 
 
 def array(art: Artefacts, name: str, what: str) -> np.ndarray:
     """The numpy array a probe returned; lists, tuples and tensors are refused with a message."""
     exported = art.get(name)
-    kind = exported.pytype.rsplit(".", 1)[-1]
     expect(isinstance(exported.value, np.ndarray) and exported.pytype == "numpy.ndarray",
-           f"{what} should return a numpy array; it returned a {kind}")
+           f"{what} should return a numpy array; it returned "
+           f"{a_class(exported.pytype.rsplit('.', 1)[-1])}")
     return exported.value
 
 
@@ -64,29 +94,38 @@ def expect_equal_arrays(got: np.ndarray, want: np.ndarray, what: str) -> None:
     expect(np.array_equal(got, want), f"{what} has the right shape but the wrong values")
 
 
-def expect_raises(art: Artefacts, name: str, exception: str, what: str) -> str:
-    """Check that probe `name` raised `exception`; return its message."""
+def expect_raises(art: Artefacts, name: str, exception: str, what: str,
+                  naming: tuple[str, str] | None = None) -> None:
+    """Check that probe `name` raised `exception`; with `naming` = (text, what the text is),
+    also that its message contains that text.
+
+    The message is the student's text, so it is tested here and never shown.
+    """
     raised = art.raised(name)
     if raised is None:
         art.get(name)  # raises StudentCodeError if the notebook did not run at all
         raise CheckFailed(f"{what} should raise {exception}, but it returned a value")
     kind, message = raised
     expect(kind == exception, f"{what} should raise {exception}; it raised {kind}")
-    return message
+    if naming is not None:
+        text, meaning = naming
+        expect(text in message, f"the error message should name {meaning}")
 
 
 # --- Keras models --------------------------------------------------------------------------
 
-def model(art: Artefacts, name: str, what: str) -> Any:
-    """Load the Keras model a probe exported, in safe mode."""
+def model(art: Artefacts, name: str, what: str, caps: ModelCaps = DEFAULT_MODEL_CAPS) -> Any:
+    """Load the Keras model a probe exported, in safe mode, if it stays within `caps`."""
     exported = art.get(name).value
     expect(isinstance(exported, ExportedModel), f"{what} should be a keras.Model")
-    return exported.load()
+    return exported.load(caps)
 
 
-def saved_model(art: Artefacts, filename: str, what: str) -> Any:
-    """Load the model file the student submitted next to the notebook, in safe mode."""
-    return art.saved_file(filename).load()
+def saved_model(art: Artefacts, filename: str, what: str,
+                caps: ModelCaps = DEFAULT_MODEL_CAPS) -> Any:
+    """Load the model file the student submitted next to the notebook, in safe mode, if it
+    stays within `caps`."""
+    return art.saved_file(filename).load(caps)
 
 
 def layers(model: Any) -> list:
@@ -136,6 +175,22 @@ def output_shape(model: Any) -> tuple:
     return tuple(model.outputs[0].shape)
 
 
+def input_shape(model: Any) -> tuple | None:
+    """The input shape the model declares, or None if it declares none."""
+    try:
+        return tuple(model.inputs[0].shape)
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+
+
+def cannot_read(model: Any, what: str, inputs: str, exc: Exception) -> CheckFailed:
+    """The failure of `model` (`what` in the message) that raised on the grader's `inputs`.
+    Keras's own words may quote the model's names and the inputs: only the class is said."""
+    declared = input_shape(model)
+    return CheckFailed(f"{what} cannot read {inputs} ({type(exc).__name__})"
+                       + (f"; it declares inputs of shape {declared}" if declared else ""))
+
+
 def final_activation(model: Any) -> str:
     last = inner(layers(model)[-1])
     activation = getattr(last, "activation", None)
@@ -149,10 +204,7 @@ def predict(model: Any, x: np.ndarray) -> np.ndarray:
     try:  # a direct call: no tf.function retracing warnings, and faster on tiny inputs
         return np.asarray(keras.ops.convert_to_numpy(model(x, training=False)))
     except Exception as exc:  # wrong input size, wrong rank...
-        raise CheckFailed(
-            f"the model cannot read inputs of shape {tuple(x.shape)} "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
-        ) from None
+        raise cannot_read(model, "the model", f"inputs of shape {tuple(x.shape)}", exc) from None
 
 
 _NO_PARAMS = ("Dropout", "RepeatVector", "Activation", "Masking", "SpatialDropout1D",

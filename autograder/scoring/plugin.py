@@ -7,8 +7,10 @@ student's headline, and the failure's own message gives the detail.
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -31,13 +33,22 @@ def _submissions(config: pytest.Config) -> list[dict]:
     return json.loads(Path(path).read_text(encoding="utf-8")) if path else []
 
 
+def _probes(module: ModuleType) -> list[dict] | None:
+    """The probes declared next to a check module (they name what a failed probe called)."""
+    try:
+        return importlib.import_module(f"{module.__package__}.probes").PROBES
+    except (ImportError, AttributeError):
+        return None
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "art" in metafunc.fixturenames:
         subs = _submissions(metafunc.config)
+        probes = _probes(metafunc.module)
         metafunc.parametrize(
             "art",
             [Artefacts(Path(s["artefacts"]), s.get("failure"),
-                       Path(s["saved"]) if s.get("saved") else None) for s in subs],
+                       Path(s["saved"]) if s.get("saved") else None, probes) for s in subs],
             ids=[s["id"] for s in subs],
         )
 

@@ -5,9 +5,11 @@ reviews and 8,530 Rotten Tomatoes sentences in one CSV (columns text, label, sou
 downloaded. The splits are fixed: the same seed, the same reviews, on every machine.
 
 IMDB: exact duplicate reviews are dropped (96 of them), then each class is shuffled with a fixed
-seed and cut into three parts. 1,000 reviews per class are set aside for grading and never
-returned by `load_imdb`; 2,500 per class form the test split; the rest (about 8,950 per class)
-the training split.
+seed and cut into three parts: 1,000 reviews, 2,500, and the rest (about 8,950 per class), the
+training split. The first part and the first 500 reviews of each class in the second, 1,500 per
+class, are reserved for grading and never returned by `load_imdb`; the rest of the second part,
+2,000 per class, is the test split. The grader measures models on reviews it draws from the
+reserve.
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ import numpy as np
 SPLIT_SEED = 20240611
 """Fixes which review lands in which split. Not the notebook's SEED: changing that must not move
 reviews between training and test."""
-GRADER_PER_CLASS = 1_000
-TEST_PER_CLASS = 2_500
+IMDB_CUTS = (1_000, 2_500)
+"""Where each shuffled class is cut; what follows both cuts (in its order) is the training split."""
+RESERVED_PER_CLASS = 1_500
+"""Reviews per class kept for grading: the first cut, then the start of the second (the rest of
+the second, 2,000 per class, is the test split)."""
 RT_TEST_PER_CLASS = 850
 
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -69,16 +74,20 @@ def _take(texts: list[str], labels: np.ndarray, index: np.ndarray):
 
 
 def _imdb_parts():
+    """(texts, labels, reserved, test, train): the reviews and the indices of each part."""
     texts, labels = _rows("imdb")
-    grader, test, train = _split(labels, (GRADER_PER_CLASS, TEST_PER_CLASS), SPLIT_SEED)
-    return texts, labels, grader, test, train
+    first, second, train = _split(labels, IMDB_CUTS, SPLIT_SEED)
+    extra = RESERVED_PER_CLASS - IMDB_CUTS[0]
+    moved = np.concatenate([second[labels[second] == label][:extra] for label in (0, 1)])
+    test = second[~np.isin(second, moved)]
+    return texts, labels, np.concatenate([first, moved]), test, train
 
 
 def load_imdb():
     """((train_texts, train_labels), (test_texts, test_labels)) of the IMDB reviews.
 
     Texts are lists of cleaned strings, labels int32 arrays (1 positive, 0 negative). Both splits
-    are balanced; 2,000 further reviews are kept for grading and are in neither.
+    are balanced; 3,000 further reviews are kept for grading and are in neither.
     """
     texts, labels, _, test, train = _imdb_parts()
     return _take(texts, labels, train), _take(texts, labels, test)

@@ -47,13 +47,15 @@ def _canonical(array: np.ndarray, what: str) -> list[str]:
 
 def _choices(art: Artefacts) -> tuple[str, int]:
     cell = lib.value(art, "cell")
-    expect(cell in cases.CELLS, f"CELL should be one of {', '.join(cases.CELLS)}; it is {cell!r}")
+    expect(cell in cases.CELLS,
+           f"CELL should be one of {', '.join(cases.CELLS)}; it is {lib.describe(cell)}")
     return cell, lib.positive_int(art, "units", "UNITS")
 
 
 def _reverse(art: Artefacts) -> bool:
     reverse = lib.value(art, "reverse")
-    expect(isinstance(reverse, bool), f"REVERSE should be True or False; it is {reverse!r}")
+    expect(isinstance(reverse, bool),
+           f"REVERSE should be True or False; it is {lib.describe(reverse)}")
     return reverse
 
 
@@ -119,7 +121,8 @@ def _check_seq2seq(net, digits: int, cell: str, units: int, what: str) -> None:
 def _built(art: Artefacts) -> list[tuple[str, int, str, int]]:
     """(probe, digits, cell, units) of every build_model call the grader made."""
     digits = lib.value(art, "digits")
-    expect(digits == cases.DIGITS, f"DIGITS should stay {cases.DIGITS}; it is {digits!r}")
+    expect(digits == cases.DIGITS,
+           f"DIGITS should stay {cases.DIGITS}; it is {lib.describe(digits)}")
     cell, units = _choices(art)
     return [("built", digits, cell, units),
             *[(f"built_{i}", *case) for i, case in enumerate(cases.BUILD_CASES)]]
@@ -134,15 +137,16 @@ def test_generate_data_answers_are_sums(art: Artefacts) -> None:
         call = f"generate_data({n}, {digits}, seed)"
         questions, answers = _lists(art, f"generate_{i}", n, call)
         pairs = set()
-        for question, answer in zip(questions, answers):
+        for j, (question, answer) in enumerate(zip(questions, answers)):
             parsed = cases.parse(question)
-            expect(parsed is not None, f"{call} gave the question {question!r}, which is not "
-                                       "'a+b' followed by padding spaces")
+            expect(parsed is not None, f"the {lib.ordinal(j)} question of {call} is not 'a+b' "
+                                       "followed by padding spaces")
             a, b = parsed
             expect(a < 10 ** digits and b < 10 ** digits,
-                   f"{call} gave {question.strip()!r}: an operand has more than {digits} digits")
+                   f"the {lib.ordinal(j)} question of {call} has an operand of more than "
+                   f"{digits} digits")
             expect(answer.strip() == str(a + b),
-                   f"{call} gave {answer.strip()!r} as the answer to {question.strip()!r}")
+                   f"the {lib.ordinal(j)} answer of {call} is not the sum of its question")
             pairs.add((min(a, b), max(a, b)))
         expect(len(pairs) == n,
                f"{call} gave only {len(pairs)} different questions among {n}: each should appear "
@@ -160,26 +164,26 @@ def test_generate_data_pads_to_fixed_length(art: Artefacts) -> None:
                                                              "seed)")
         for texts, length, role in ((questions, 2 * digits + 1, "question"),
                                     (answers, digits + 1, "answer")):
-            for text in texts:
+            for j, text in enumerate(texts):
                 expect(len(text) == length,
                        f"with digits={digits} every {role} should be {length} characters long; "
-                       f"{text!r} has {len(text)}")
+                       f"the {lib.ordinal(j)} has {len(text)}")
                 expect(text == text.strip().ljust(length),
-                       f"with digits={digits} the {role} {text!r} should be padded with spaces "
-                       "on the right only")
+                       f"with digits={digits} the {lib.ordinal(j)} {role} should be padded with "
+                       "spaces on the right only")
 
 
 @check(1, "generate_data should give the same questions for the same seed, and others for "
           "another seed.")
 def test_generate_data_is_deterministic(art: Artefacts) -> None:
-    (n, digits, seed), (_, _, other) = cases.DETERMINISM[0], cases.DETERMINISM[2]
+    n, digits, _ = cases.DETERMINISM[0]  # the seeds stay unsaid: they are hidden inputs
     first, again, next_seed = (_lists(art, f"determinism_{i}", n, f"generate_data({n}, "
                                                                     f"{digits}, seed)")
                                for i in range(3))
-    expect(first == again, f"two calls of generate_data({n}, {digits}, {seed}) gave different "
-                           "questions: draw them from np.random.default_rng(seed)")
-    expect(first != next_seed, f"generate_data({n}, {digits}, {seed}) and generate_data({n}, "
-                               f"{digits}, {other}) gave the same questions: use the seed")
+    expect(first == again, f"two calls of generate_data({n}, {digits}, seed) with one seed gave "
+                           "different questions: draw them from np.random.default_rng(seed)")
+    expect(first != next_seed, f"generate_data({n}, {digits}, seed) gave the same questions for "
+                               "two different seeds: use the seed")
 
 
 # --- vectorize / devectorize ------------------------------------------------------------------
@@ -271,14 +275,16 @@ def test_create_dataset_keeps_test_apart(art: Artefacts) -> None:
         for questions, answers, role in ((decoded[0], decoded[1], "training"),
                                          (decoded[2], decoded[3], "test")):
             pairs = set()
-            for question, answer in zip(questions, answers):
+            for j, (question, answer) in enumerate(zip(questions, answers)):
                 question = question[::-1] if reverse else question
                 parsed = cases.parse(question)
-                expect(parsed is not None and answer.strip() == str(sum(parsed))
+                row = (f"the {lib.ordinal(j)} {role} row of {call}, read with ALPHABET = "
+                       "'0123456789+ '" + (" (questions reversed)" if reverse else ""))
+                expect(parsed is not None, f"{row}, is not a padded question 'a+b'")
+                expect(answer.strip() == str(sum(parsed))
                        and answer == answer.strip().ljust(digits + 1),
-                       f"a {role} row of {call}, read with ALPHABET = '0123456789+ ', is "
-                       f"{question!r} -> {answer!r}: not a padded question and its padded sum"
-                       + (" (questions reversed)" if reverse else ""))
+                       f"{row}, has an answer that is not the sum of its question, padded "
+                       "with spaces on the right")
                 pairs.add((min(parsed), max(parsed)))
             sets.append(pairs)
         shared = len(sets[0] & sets[1])
@@ -294,8 +300,9 @@ def test_param_formula_matches_keras(art: Artefacts) -> None:
     for i, (cell, units, symbols) in enumerate(cases.FORMULA_CASES):
         got = lib.value(art, f"formula_{i}")
         want = cases.seq2seq_params(cell, units, symbols)
-        expect(got == want, f"seq2seq_params({cell!r}, {units}, {symbols}) gives {got!r}; Keras "
-                            f"counts {want}. Check the formula of {cell} in the table")
+        expect(got == want, f"seq2seq_params({cell!r}, {units}, {symbols}) gives "
+                            f"{lib.describe(got)}; Keras counts {want}. Check the formula of "
+                            f"{cell} in the table")
 
 
 @check(3, "build_model should stack an encoder RNN, RepeatVector(digits + 1), a decoder RNN "
@@ -356,7 +363,8 @@ def test_saved_model_matches_notebook(art: Artefacts) -> None:
 def test_saved_model_adds_fresh_questions(art: Artefacts) -> None:
     reverse = _reverse(art)
     digits = lib.value(art, "digits")
-    expect(digits == cases.DIGITS, f"DIGITS should stay {cases.DIGITS}; it is {digits!r}")
+    expect(digits == cases.DIGITS,
+           f"DIGITS should stay {cases.DIGITS}; it is {lib.describe(digits)}")
     saved = lib.saved_model(art, MODEL_FILE, f"the model in {MODEL_FILE}")
     score = cases.measure_exact_match(saved, reverse)
     needed = THRESHOLDS["exact_match"]

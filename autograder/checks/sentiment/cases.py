@@ -1,8 +1,9 @@
 """The hidden inputs of the sentiment assignment, and the grader's own measures of a model.
 
 The reviews come from the very loader the students get (source/sentiment/movie_data.py,
-imported here by path: one copy of the split), including the 2,000 held-out reviews that
-its public functions never return.
+imported here by path: one copy of the split), including the 3,000 reviews it reserves and its
+public functions never return. The grader's holdout is 2,000 of them drawn with a seed kept
+here, so the released loader tells which reviews may be held out, not which are.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import numpy as np
 
 from autograder.checks import lib
 from autograder.checks.lib import expect
-from course_config import ROOT
+from course_config import ASSIGNMENTS, ROOT
 
 MODEL_FILE = "sentiment_model.keras"
+CAPS = ASSIGNMENTS["sentiment"].model_caps
+"""What the saved model may declare: it reads whole reviews, longer than the other models."""
 LOADER_PATH = Path(ROOT) / "source" / "sentiment" / "movie_data.py"
 
 
@@ -37,15 +40,39 @@ def _imdb():
     return loader()._imdb_parts()
 
 
-def _part(which: int) -> tuple[list[str], np.ndarray]:
-    texts, labels, *parts = _imdb()
-    index = parts[which]
+HOLDOUT_SEED = 73_905_118
+"""Which of the loader's reserved reviews form the holdout. Hidden: the release names only the
+reserve."""
+HOLDOUT_PER_CLASS = 1_000
+
+
+def _take(index: np.ndarray) -> tuple[list[str], np.ndarray]:
+    texts, labels, *_ = _imdb()
     return [texts[i] for i in index], labels[index]
 
 
-def holdout() -> tuple[list[str], np.ndarray]:
-    """The 2,000 reviews (1,000 per class) in neither of the students' splits."""
+def _part(which: int) -> tuple[list[str], np.ndarray]:
+    return _take(_imdb()[2 + which])
+
+
+def reserve() -> tuple[list[str], np.ndarray]:
+    """The 3,000 reviews (1,500 per class) the loader keeps out of both splits."""
     return _part(0)
+
+
+@functools.cache
+def _holdout_index() -> np.ndarray:
+    _, labels, reserved, *_ = _imdb()
+    rng = np.random.default_rng(HOLDOUT_SEED)
+    chosen = [rng.choice(reserved[labels[reserved] == c], HOLDOUT_PER_CLASS, replace=False)
+              for c in (0, 1)]
+    return rng.permutation(np.concatenate(chosen))
+
+
+def holdout() -> tuple[list[str], np.ndarray]:
+    """The 2,000 reviews (1,000 per class) the grader measures models on: drawn from the reserve
+    with HOLDOUT_SEED."""
+    return _take(_holdout_index())
 
 
 def test_split() -> tuple[list[str], np.ndarray]:
@@ -120,23 +147,24 @@ EMPTY_TEXT, LONG_TEXT = 1, 3
 LONG_WORDS = len(VECTOR_TEXTS[LONG_TEXT].split())
 
 TEST_ONLY_WORDS = (
-    "cognaci", "prag", "rf", "bazza", "ulises", "alekos", "cabell", "ghidorah", "gunn",
-    "jouissance", "ripner", "adeline", "coalwood", "darkling", "demmes", "edmunds",
-    "horstachio", "martina", "optimus", "osa", "snoozing", "uni", "bluths", "dex", "dingos",
-    "fenwick", "freefall", "kennicut", "letty", "oshin", "petiots", "quaien", "rothschild",
-    "ruge", "scapinelli", "unfaithfulness", "achilleas", "aito", "ardala", "asher", "ashwar",
-    "beccket", "begat", "boar", "bushman", "cales", "cellach", "chori", "crocky", "curtailed",
-    "erie", "ewers", "fairytalelike", "germaine", "haddad", "haw", "hildebrand", "keko",
-    "kochak", "kruis", "liceman", "marischka", "mcchesney", "mehndi", "morverns",
-    "nutritional", "postcode", "pykes", "rankled", "renyolds", "representational", "santoshi",
-    "schoolboys", "strickler", "sturgeon", "superhot", "surrogacy", "tajs", "vovochka",
-    "yowsa", "ze", "accession", "aldolpho", "annamarie", "aranoa", "argonne", "artiness",
-    "ashame", "ayurvedic", "ballentine", "beamont", "bilious", "birdy", "boobees",
-    "boomslang", "bp", "brion", "brunhilda", "buckner", "cambell",
+    "cognaci", "bazza", "ulises", "alekos", "cabell", "jouissance", "ripner", "adeline",
+    "coalwood", "darkling", "demmes", "edmunds", "horstachio", "martina", "optimus", "osa",
+    "snoozing", "dex", "fenwick", "freefall", "kennicut", "letty", "petiots", "quaien", "ruge",
+    "achilleas", "ardala", "asher", "beccket", "boar", "cales", "cellach", "chori", "crocky",
+    "erie", "germaine", "haddad", "haw", "hildebrand", "keko", "kochak", "kruis", "liceman",
+    "marischka", "mcchesney", "mehndi", "morverns", "oshin", "postcode", "rankled", "renyolds",
+    "representational", "rothschild", "santoshi", "schoolboys", "strickler", "surrogacy",
+    "tajs", "unfaithfulness", "uni", "vovochka", "yowsa", "ze", "accession", "aldolpho",
+    "annamarie", "aranoa", "argonne", "ayurvedic", "beamont", "begat", "bilious", "birdy",
+    "bluths", "boobees", "boomslang", "bp", "brunhilda", "cambell", "cann", "carmine",
+    "cassell", "charecters", "codenamedragonfly", "colloras", "comedically", "congorilla",
+    "contemptuous", "coordination", "councils", "curtailed", "dealthis", "dekhne", "deknight",
+    "dez", "diamantino", "disks", "durbins", "eisners", "englunds",
 )
 """The 100 most frequent words of the test split that no training review contains (after
 TextVectorization's default standardization). A vocabulary adapted on the training reviews
-cannot hold any of them; one adapted on the test split (20,000 tokens) holds all 100.
+cannot hold any of them; one adapted on the test split holds all 100 with 20,000 tokens and
+about 20 with the notebook's 10,000.
 tests/test_sentiment.py recomputes the list from the loader."""
 MAX_TEST_ONLY_KNOWN = 1
 
@@ -184,9 +212,7 @@ def probabilities(model, texts: list[str], what: str) -> np.ndarray:
         try:
             values = np.asarray(compiled(string_batch(model, part)))
         except Exception as exc:  # noqa: BLE001 (a model may fail on strings in any way)
-            raise lib.CheckFailed(
-                f"{what} cannot read a batch of raw review strings "
-                f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
+            raise lib.cannot_read(model, what, "a batch of raw review strings", exc) from None
         out.append(values.reshape(len(part), -1))
     values = np.concatenate(out)
     expect(values.shape[1] == 1,
@@ -211,7 +237,7 @@ def saved_model(art):
     if key not in _MODELS:
         _MODELS.clear()  # one submission at a time: keep memory flat over a batch
         _OUTPUTS.clear()
-        _MODELS[key] = lib.saved_model(art, MODEL_FILE, "the saved model")
+        _MODELS[key] = lib.saved_model(art, MODEL_FILE, "the saved model", CAPS)
     return _MODELS[key]
 
 

@@ -136,9 +136,8 @@ def test_vectorizer_gives_int_sequences(art: Artefacts) -> None:
     lib.expect_shape(got, (len(cases.VECTOR_TEXTS), maxlen), what)
     expect(got.dtype.kind in "iu", f"{what} gives dtype {got.dtype}; it should give integers "
                                    "(word indices)")
-    expect(got.min() >= 0 and got.max() < vocab,
-           f"{what} gives indices from {got.min()} to {got.max()}; they should lie in "
-           f"[0, VOCAB_SIZE = {vocab})")
+    outside = int(np.sum((got < 0) | (got >= vocab)))
+    expect(outside == 0, f"{what} gives {outside} indices outside [0, VOCAB_SIZE = {vocab})")
     expect(not got[cases.EMPTY_TEXT].any(),
            "the vectorizer gives non-zero indices for an empty review: 0 should mean padding")
     expect(got[cases.LONG_TEXT].all(),
@@ -218,10 +217,11 @@ def test_predictions_are_probabilities(art: Artefacts) -> None:
         got = lib.array(art, name, "predict_sentiment")
         what = f"predict_sentiment of {count} reviews"
         lib.expect_shape(got, (count,), what)
-        expect(got.dtype.kind == "f" and np.all(np.isfinite(got)) and got.min() >= 0
-               and got.max() <= 1,
-               f"{what} should give probabilities in [0, 1]; they range from "
-               f"{np.nanmin(got.astype(float)):.3g} to {np.nanmax(got.astype(float)):.3g}")
+        expect(got.dtype.kind == "f", f"{what} should give probabilities (floats); it gives "
+                                      f"dtype {got.dtype}")
+        outside = int(np.sum(~((got >= 0) & (got <= 1))))  # NaN is outside too
+        expect(outside == 0, f"{what} should give probabilities in [0, 1]; {outside} of "
+                             f"{count} are not")
 
 
 @check(2, "predict_sentiment should read new reviews through the training vocabulary, as "
@@ -235,8 +235,8 @@ def test_predict_sentiment_reuses_vocabulary(art: Artefacts) -> None:
         alone = lib.array(art, f"predicted_alone_{i}", "predict_sentiment")
         lib.expect_shape(alone, (1,), "predict_sentiment of one review")
         expect(abs(float(alone[0]) - got[i]) < cases.SAME_PREDICTION,
-               f"a review gets {float(alone[0]):.3f} on its own and {got[i]:.3f} in a batch of "
-               f"{len(texts)}: the integers it is read as depend on the other reviews. Do not "
+               f"the {lib.ordinal(i)} review gets a different probability on its own than in a "
+               f"batch of {len(texts)}: the integers it is read as depend on the other reviews. Do not "
                "fit a vectorizer at prediction time; use the model with the training "
                "vocabulary inside")
     # At grading time the notebook loads the submitted file, so predict_sentiment should give
@@ -263,8 +263,8 @@ def test_saved_model_accuracy(art: Artefacts) -> None:
            "reaches it)")
 
 
-@check(2, "The saved model should do no better on the test split than on new reviews: it "
-          "must not have been trained on the test reviews.")
+@check(2, "The saved model should do as well on the test split as on new reviews: it must "
+          "have been trained on the training reviews only.")
 def test_no_gap_between_test_and_holdout(art: Artefacts) -> None:
     on_holdout = cases.accuracy(cases.saved_model_outputs(art, "holdout"), cases.holdout()[1])
     on_test = cases.accuracy(cases.saved_model_outputs(art, "test"), cases.test_sample()[1])
@@ -273,3 +273,7 @@ def test_no_gap_between_test_and_holdout(art: Artefacts) -> None:
            f"the saved model is right on {on_test:.1%} of 2,000 test-split reviews but on only "
            f"{on_holdout:.1%} of 2,000 new ones: it has seen the test reviews. Train on "
            "x_train and train_labels only")
+    expect(-gap <= THRESHOLDS["max_holdout_test_gap"],
+           f"the saved model is right on {on_holdout:.1%} of 2,000 reviews that are in neither "
+           f"split but on only {on_test:.1%} of 2,000 test-split reviews: it has seen reviews "
+           "the loader keeps out of both splits. Train on x_train and train_labels only")

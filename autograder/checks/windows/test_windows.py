@@ -55,7 +55,7 @@ def _step(art: Artefacts) -> int:
     step = lib.value(art, "step")
     low, high = cases.SINE_STEP_RANGE
     expect(isinstance(step, int) and not isinstance(step, bool) and low <= step <= high,
-           f"STEP should be an int between {low} and {high}; it is {step!r}")
+           f"STEP should be an int between {low} and {high}; it is {lib.describe(step)}")
     return step
 
 
@@ -251,7 +251,7 @@ def test_sine_model_architecture(art: Artefacts) -> None:
     step = _step(art)
     units = lib.value(art, "rnn_units")
     expect(isinstance(units, int) and not isinstance(units, bool) and units > 0,
-           f"RNN_UNITS should be a positive int; it is {units!r}")
+           f"RNN_UNITS should be a positive int; it is {lib.describe(units)}")
     for name, steps in (("sine_built", step), ("sine_built_7", 7)):
         what = f"the model of build_sine_model({steps})"
         net = lib.model(art, name, what)
@@ -265,7 +265,7 @@ def test_sine_model_architecture(art: Artefacts) -> None:
                f"{kinds[1:]}")
         expect(lib.inner(stack[0]).units == units,
                f"the recurrent layer of {what} has {lib.inner(stack[0]).units} units, "
-               f"not RNN_UNITS = {units}")
+               f"not RNN_UNITS = {lib.describe(units)}")
         expect(lib.inner(stack[-1]).units == 1 and lib.final_activation(net) == "linear",
                f"the last layer of {what} should be Dense(1) with no activation (a real number); "
                f"it has {lib.inner(stack[-1]).units} unit(s) and activation "

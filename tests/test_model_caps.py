@@ -1,0 +1,288 @@
+"""Caps on handed-in models: read from the archive's config.json, enforced before Keras builds
+anything, and loose enough for every sample model and solution."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import keras
+import pytest
+
+import course_config
+from autograder import model_caps
+from autograder.boundary import ExportedModel, StudentCodeError
+from autograder.build import solution_notebook
+from autograder.model_caps import ModelRefused, check_archive
+from autograder.notebook_io import grade_id
+from course_config import ASSIGNMENTS, ModelCaps
+
+ROOT = Path(course_config.ROOT)
+SENTIMENT = ASSIGNMENTS["sentiment"].model_caps
+SAMPLE_MODELS = sorted((ROOT / "samples" / "models").glob("*/*/*.keras"))
+
+
+def _archive(path: Path, config, extra: dict[str, bytes] | None = None) -> Path:
+    """A .keras-like zip holding `config` as config.json (and `extra` members)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("metadata.json", json.dumps({"keras_version": keras.__version__}))
+        archive.writestr("config.json", config if isinstance(config, (str, bytes))
+                         else json.dumps(config))
+        for name, content in (extra or {}).items():
+            archive.writestr(name, content)
+    return path
+
+
+def _layer(kind: str, **config) -> dict:
+    return {"module": "keras.layers", "class_name": kind, "config": config}
+
+
+def _sequential(*layers: dict) -> dict:
+    return {"module": "keras", "class_name": "Sequential", "config": {"layers": list(layers)}}
+
+
+def _input(*dims) -> dict:
+    return _layer("InputLayer", batch_shape=[None, *dims])
+
+
+def _saved(tmp_path: Path, model: keras.Model, name: str = "model.keras") -> Path:
+    model.save(tmp_path / name)
+    return tmp_path / name
+
+
+def _never_built(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model over the caps was handed to Keras")
+    monkeypatch.setattr(keras.saving, "load_model", refuse)
+
+
+# --- what the course hands in stays within its caps ---------------------------------------------
+
+@pytest.mark.parametrize("path", SAMPLE_MODELS,
+                         ids=[f"{p.parent.parent.name}-{p.parent.name}" for p in SAMPLE_MODELS])
+def test_every_sample_model_is_within_its_assignments_caps(path: Path) -> None:
+    figures = check_archive(path, ASSIGNMENTS[path.parent.parent.name].model_caps)
+    # The bound by formula is Keras's own count for the course's layers.
+    loaded = keras.saving.load_model(path, compile=False, safe_mode=True)
+    assert figures.parameters == loaded.count_params()
+
+
+def _solution_functions(assignment: str, *names: str, **namespace) -> dict:
+    """The solution notebook's cells that define `names`, run in `namespace`."""
+    namespace = {"keras": keras, "np": __import__("numpy"), **namespace}
+    source = ROOT / "source" / assignment / ASSIGNMENTS[assignment].notebook
+    for cell in solution_notebook(source).cells:
+        if grade_id(cell) in names:
+            exec(cell.source, namespace)  # noqa: S102 (the course's own solution)
+    return namespace
+
+
+def _solution_models() -> list[tuple[str, keras.Model]]:
+    """Each model the solutions export or hand in, at the sizes the notebooks and hidden checks
+    use (the largest where the grader accepts a range)."""
+    onehot = _solution_functions("onehot", "build_char_rnn", "build_dense_model")
+    windows = _solution_functions("windows", "rnn_units", "build_sine_model",
+                                  "build_char_model")
+    addition = _solution_functions("addition", "build_model", ALPHABET="0123456789+ ")
+    sentiment = _solution_functions("sentiment", "build_model", "build_end_to_end")
+    vectorizer = keras.layers.TextVectorization(max_tokens=10_000, output_sequence_length=1_000)
+    vectorizer.adapt(["a few words to adapt on", "and a few more"])
+    return [
+        ("onehot", onehot["build_char_rnn"](5, 8)),
+        ("onehot", onehot["build_dense_model"](5, 8)),
+        ("onehot", onehot["build_char_rnn"](12, 16)),
+        ("windows", windows["build_sine_model"](4)),
+        ("windows", windows["build_sine_model"](64)),
+        ("windows", windows["build_char_model"](20, 3)),
+        ("addition", addition["build_model"](3, "LSTM", 128)),
+        ("addition", addition["build_model"](4, "SimpleRNN", 10)),
+        ("sentiment", sentiment["build_model"](1_234)),
+        ("sentiment", sentiment["build_end_to_end"](vectorizer,
+                                                    sentiment["build_model"](10_000))),
+    ]
+
+
+def test_every_solution_model_is_within_its_assignments_caps(tmp_path: Path) -> None:
+    for index, (assignment, model) in enumerate(_solution_models()):
+        path = _saved(tmp_path, model, f"{index}.keras")
+        figures = check_archive(path, ASSIGNMENTS[assignment].model_caps)
+        assert figures.parameters == model.count_params(), assignment
+
+
+def test_the_bound_is_keras_own_count_for_every_layer_with_a_formula(tmp_path: Path) -> None:
+    ids = keras.Input((30,), dtype="int64")
+    vectors = keras.layers.Embedding(500, 16, mask_zero=True)(ids)
+    both = keras.layers.Bidirectional(keras.layers.GRU(8, return_sequences=True))(vectors)
+    conv = keras.layers.Conv1D(6, 3, padding="same")(vectors)
+    joined = keras.layers.Concatenate()([both, conv])
+    normed = keras.layers.LayerNormalization()(keras.layers.BatchNormalization()(joined))
+    steps = keras.layers.TimeDistributed(keras.layers.Dense(5))(normed)
+    pooled = keras.layers.GlobalMaxPooling1D()(steps)
+    repeated = keras.layers.RepeatVector(4)(pooled)
+    decoded = keras.layers.LSTM(3, return_sequences=True)(repeated)
+    out = keras.layers.Dense(1)(keras.layers.Flatten()(decoded))
+    model = keras.Model(ids, out)
+    figures = check_archive(_saved(tmp_path, model), SENTIMENT)
+    assert figures.parameters == model.count_params()
+    assert figures.steps == 30
+
+
+# --- crafted archives ------------------------------------------------------------------------
+
+def test_a_tiny_archive_declaring_huge_dense_layers_is_refused_unbuilt(tmp_path: Path,
+                                                                        monkeypatch) -> None:
+    config = _sequential(_input(7, 12), _layer("Dense", units=10**6), _layer("Dense", units=10**6))
+    path = _archive(tmp_path / "bomb.keras", config)
+    assert path.stat().st_size < 2_000
+    _never_built(monkeypatch)
+    with pytest.raises(StudentCodeError, match=r"declares [\d,]+ parameters or more; the grader "
+                                               r"evaluates models of up to 10,000,000"):
+        ExportedModel(path, "file").load()
+
+
+def test_a_declared_input_shape_counts_even_if_the_layers_before_give_less(
+        tmp_path: Path) -> None:
+    # Keras builds a layer from its build_config before calling it: that shape is what it costs.
+    dense = _layer("Dense", units=10)
+    dense["build_config"] = {"input_shape": [None, 10**7]}
+    with pytest.raises(ModelRefused, match="parameters"):
+        check_archive(_archive(tmp_path / "m.keras", _sequential(_input(3), dense)), ModelCaps())
+
+
+def test_an_lstm_reading_2000_steps_is_refused(tmp_path: Path, monkeypatch) -> None:
+    config = _sequential(_input(2_000, 8), _layer("LSTM", units=32), _layer("Dense", units=1))
+    path = _archive(tmp_path / "long.keras", config)
+    _never_built(monkeypatch)
+    with pytest.raises(StudentCodeError, match="reads sequences of 2,000 steps .*up to 1,500"):
+        ExportedModel(path, "file").load(SENTIMENT)
+    shorter = _sequential(_input(1_000, 8), _layer("LSTM", units=32), _layer("Dense", units=1))
+    assert check_archive(_archive(tmp_path / "ok.keras", shorter), SENTIMENT).steps == 1_000
+
+
+def test_a_vectorizer_of_2000_steps_is_refused(tmp_path: Path) -> None:
+    vectorizer = keras.layers.TextVectorization(max_tokens=100, output_sequence_length=2_000)
+    vectorizer.adapt(["some words", "other words"])
+    model = keras.Sequential([keras.Input((1,), dtype="string"), vectorizer,
+                              keras.layers.Embedding(100, 8), keras.layers.LSTM(8),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    with pytest.raises(ModelRefused, match="2,000 steps .*output_sequence_length"):
+        check_archive(_saved(tmp_path, model), SENTIMENT)
+
+
+@pytest.mark.parametrize("config,match", [
+    (_layer("TextVectorization", max_tokens=100), "no output_sequence_length"),
+    (_layer("TextVectorization", max_tokens=None, output_sequence_length=10), "no max_tokens"),
+    (_layer("TextVectorization", max_tokens=10**6, output_sequence_length=10),
+     "1,000,000 tokens"),
+])
+def test_a_vectorizer_must_bound_its_length_and_vocabulary(tmp_path: Path, config,
+                                                            match: str) -> None:
+    model = _sequential(_layer("InputLayer", batch_shape=[None, 1], dtype="string"), config)
+    with pytest.raises(ModelRefused, match=match):
+        check_archive(_archive(tmp_path / "m.keras", model), SENTIMENT)
+
+
+def test_a_long_repeat_vector_is_refused(tmp_path: Path) -> None:
+    config = _sequential(_input(7, 12), _layer("LSTM", units=8), _layer("RepeatVector", n=5_000))
+    with pytest.raises(ModelRefused, match="5,000 steps .*RepeatVector"):
+        check_archive(_archive(tmp_path / "m.keras", config), ModelCaps())
+
+
+def test_too_many_layers_are_refused(tmp_path: Path) -> None:
+    config = _sequential(_input(4), *[_layer("Dropout", rate=0.1) for _ in range(60)])
+    with pytest.raises(ModelRefused, match="more than 50 layers"):
+        check_archive(_archive(tmp_path / "m.keras", config), ModelCaps())
+
+
+def test_too_much_work_per_input_is_refused(tmp_path: Path) -> None:
+    # 2.7 million weights, under the parameter cap, applied at each of 1,000 steps
+    config = _sequential(_input(1_000, 256), _layer("LSTM", units=700), _layer("Dense", units=1))
+    with pytest.raises(ModelRefused, match="multiply-adds per input"):
+        check_archive(_archive(tmp_path / "m.keras", config), SENTIMENT)
+
+
+def test_a_layer_without_a_formula_is_refused(tmp_path: Path) -> None:
+    config = _sequential(_input(8, 8, 1), _layer("Conv2D", filters=8, kernel_size=[3, 3]))
+    with pytest.raises(ModelRefused, match="a Conv2D layer, which the grader does not evaluate"):
+        check_archive(_archive(tmp_path / "m.keras", config), ModelCaps())
+    invented = _sequential(_input(8), _layer("Answer42Layer"))
+    with pytest.raises(ModelRefused) as refused:
+        check_archive(_archive(tmp_path / "n.keras", invented), ModelCaps())
+    assert "Answer42" not in str(refused.value)  # a name the notebook made is not repeated
+
+
+def test_an_array_passed_to_a_layer_call_is_refused(tmp_path: Path) -> None:
+    ids = keras.Input((5,))
+    model = keras.Model(ids, keras.ops.add(ids, keras.ops.convert_to_numpy(keras.ops.ones((5,)))))
+    with pytest.raises(ModelRefused, match="passes an array"):
+        check_archive(_saved(tmp_path, model), ModelCaps())
+
+
+def test_a_file_that_is_not_a_zip_is_refused(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "model.keras"
+    path.write_bytes(b"this is not a zip file at all")
+    _never_built(monkeypatch)
+    with pytest.raises(StudentCodeError, match="could not be loaded safely: it is not a valid "
+                                               ".keras archive"):
+        ExportedModel(path, "file").load()
+
+
+def test_a_config_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
+    for config, match in ((b"\xff\xfe{", "not valid JSON"), ("[[[[1]]]]", "not a Keras model"),
+                          ({"class_name": "Sequential", "config": {"layers": 3}},
+                           "not a Keras model")):
+        with pytest.raises(ModelRefused, match=match):
+            check_archive(_archive(tmp_path / "m.keras", config), ModelCaps())
+    with zipfile.ZipFile(tmp_path / "none.keras", "w") as archive:
+        archive.writestr("metadata.json", "{}")
+    with pytest.raises(ModelRefused, match="no config.json"):
+        check_archive(tmp_path / "none.keras", ModelCaps())
+
+
+def test_a_config_json_zip_bomb_is_refused_unread(tmp_path: Path, monkeypatch) -> None:
+    # 50 MB of white space after a valid configuration: compressed, a few tens of KB
+    config = json.dumps(_sequential(_input(4), _layer("Dense", units=1))) + " " * 50_000_000
+    path = _archive(tmp_path / "bomb.keras", config)
+    assert path.stat().st_size < 200_000
+
+    def unread(*args, **kwargs):
+        raise AssertionError("config.json was read")
+    monkeypatch.setattr(zipfile.ZipFile, "open", unread)
+    with pytest.raises(ModelRefused, match="config.json is larger than 1,000,000 bytes"):
+        check_archive(path, ModelCaps())
+
+
+def test_a_config_json_that_understates_its_size_is_read_only_so_far(tmp_path: Path) -> None:
+    body = json.dumps(_sequential(_input(4), _layer("Dense", units=1))) + " " * 3_000_000
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", body)
+    raw = buffer.getvalue()
+    real = len(body).to_bytes(4, "little")
+    lied = (100).to_bytes(4, "little")
+    path = tmp_path / "lies.keras"
+    path.write_bytes(raw.replace(real, lied))  # both headers now declare 100 bytes
+    with pytest.raises(ModelRefused):
+        check_archive(path, ModelCaps())
+
+
+def test_an_archive_that_unpacks_to_too_much_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "big.keras"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", json.dumps(_sequential(_input(4))))
+        with archive.open("model.weights.h5", "w") as weights:
+            for _ in range(model_caps.MAX_UNPACKED_BYTES // 10_000_000 + 1):
+                weights.write(bytes(10_000_000))
+    assert path.stat().st_size < 2_000_000
+    with pytest.raises(ModelRefused, match="unpacks to more than"):
+        check_archive(path, ModelCaps())
+
+
+def test_a_shape_given_as_an_argument_counts(tmp_path: Path) -> None:
+    # Keras builds the first layer of a Sequential model with its input_dim or input_shape.
+    for argument in ({"input_dim": 10**7}, {"input_shape": [5, 10**7]}):
+        config = _sequential(_layer("Dense", units=10, **argument))
+        with pytest.raises(ModelRefused, match="parameters"):
+            check_archive(_archive(tmp_path / "m.keras", config), ModelCaps())
