@@ -15,9 +15,11 @@ import builtins
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -188,10 +190,9 @@ def _run_once(job: dict, cells: list, skip: set[int], export_cell: nbformat.Note
     `current["index"]` tells, if the kernel dies, which cell was running.
     """
     notebook = nbformat.v4.new_notebook(cells=[*cells, export_cell])
-    control = Path(job["status"]).parent
     limits = job["limits"]
     # The async manager: with a blocking one, nbclient cannot notice a dead kernel.
-    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(control / "kernel"))
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=job["ipc"])
     client = CappedClient(
         notebook, km=km,
         timeout=limits["cell_wall_seconds"], interrupt_on_timeout=True, allow_errors=True,
@@ -245,11 +246,15 @@ def run(job: dict) -> dict:
         probes=job["probes"], outdir=job["outdir"]))
     budget = Budget(limits.cell_cpu_seconds, limits.notebook_cpu_seconds)
     budget.start()
+    # The kernel's sockets: a socket path has at most 107 bytes, so not under the working
+    # folder, whose path can be long; /tmp is the sandbox's own when it is isolated.
+    sockets = tempfile.mkdtemp(prefix="rnnkit-ipc-", dir="/tmp")
     try:
-        _run_cells(status, cells, export_cell, job, budget)
+        _run_cells(status, cells, export_cell, {**job, "ipc": f"{sockets}/kernel"}, budget)
     finally:
         budget.stop()
         status["cpu_seconds"] = round(used_cpu(), 2)
+        shutil.rmtree(sockets, ignore_errors=True)
     return status
 
 
