@@ -127,6 +127,14 @@ def test_windows_reject_bad_arguments(art: Artefacts) -> None:
         lib.expect_raises(art, f"windows_short_{i}", "ValueError",
                           f"the call make_windows(series, {step}) on a {len(series)}-value "
                           "series")
+    name, series, step, what = _WINDOW_CASES[2]
+    lib.works_on_valid_input(art, name, what)
+    inputs, targets = (_numbers(part, f"the {role} for {what}") for part, role in
+                       zip(_parts(art, name, 2, "make_windows"), ("inputs", "targets")))
+    expect(inputs.ndim == 2 and inputs.shape[1] == step and targets.shape == inputs.shape[:1],
+           f"only bad arguments should raise: for {what} make_windows should return (inputs, "
+           f"targets), one row of {step} values per target; it returned inputs of shape "
+           f"{inputs.shape} and targets of shape {targets.shape}")
 
 
 @check(1, "make_windows, split_windows and to_rnn_layout should leave the arrays they are "
