@@ -13,24 +13,46 @@ from course_config import ASSIGNMENTS
 THRESHOLDS = ASSIGNMENTS["onehot"].thresholds
 
 
+def _vocabulary_differs(text: str, got: list[str]) -> str:
+    """How the characters of `got` differ from those of `text`, said without quoting either."""
+    missing, extra = set(text) - set(got), set(got) - set(text)
+    if set(got) in ({*text.lower()}, {*text.upper()}):
+        return ("it changed the case of letters: keep every character as the text has it, "
+                "capitals too (they are other characters for the model)")
+    if not extra and all(ch.isspace() for ch in missing):
+        return "it leaves out spaces: a space is a character the model reads and predicts too"
+    return (f"for a text of {len(set(text))} distinct characters, {len(missing)} of them are "
+            f"missing from it{f' and {len(extra)} it holds are not in the text' if extra else ''}")
+
+
 @check(2, "build_vocabulary should list each character once, in sorted order.")
 def test_vocabulary_is_sorted_and_unique(art: Artefacts) -> None:
     for i, text in enumerate(cases.TEXTS):
         got = lib.value(art, f"vocabulary_{i}")
         want = cases.vocabulary(text)
-        expect(isinstance(got, list), f"it should return a list; it returned {type(got).__name__}")
+        expect(isinstance(got, list), f"it should return a list; it returned {lib.describe(got)}")
         expect(all(isinstance(ch, str) and len(ch) == 1 for ch in got),
                "every entry should be a single character")
-        expect(len(got) == len(set(got)), "a character appears more than once")
-        expect(set(got) == set(want), f"for a text of {len(want)} distinct characters it returned "
-                                      f"{len(set(got))} distinct characters")
-        expect(got == want, "the characters are not in sorted order; sorting makes indices "
-                            "the same in every run, unlike list(set(text))")
+        expect(len(got) == len(set(got)), f"{len(got) - len(set(got))} of its entries repeat a "
+                                          "character; each character should appear once")
+        expect(set(got) == set(want), _vocabulary_differs(text, got))
+        expect(got != list(dict.fromkeys(text)) or got == want,
+               "the characters are in the order they first appear in the text; list them in "
+               "sorted order, which depends only on which characters there are")
+        expect(got == want, "the characters are not in sorted order: sorted(...) gives the "
+                            "same order in every run, on every machine")
 
 
 @check(1, "build_vocabulary('') should raise ValueError.")
 def test_vocabulary_rejects_empty_text(art: Artefacts) -> None:
     lib.expect_raises(art, "vocabulary_empty", "ValueError", "build_vocabulary('')")
+    text = cases.TEXTS[0]
+    got = lib.works_on_valid_input(art, "vocabulary_0", f"a text of {len(text)} characters")
+    expect(isinstance(got, list) and all(isinstance(ch, str) for ch in got)
+           and set(got) == set(text),
+           f"only an empty text should raise: for a text of {len(text)} characters it should "
+           f"return the list of its {len(set(text))} distinct characters; it returned "
+           f"{lib.describe(got)}")
 
 
 @check(2, "lookup_tables should map each character to its position, and back.")
@@ -65,6 +87,14 @@ def test_encode_rejects_unknown_and_empty(art: Artefacts) -> None:
                       "encode of a text with a character missing from the table",
                       naming=("q", "the unknown character"))
     lib.expect_raises(art, "encode_empty", "ValueError", "encode('')")
+    text, table = cases.ENCODE_TEXTS[0], cases.char_to_index(cases.ENCODE_ALPHABET)
+    what = f"a text of {len(text)} characters, all in the table"
+    got = lib.works_on_valid_input(art, "encode_0", what)
+    values = got.tolist() if isinstance(got, np.ndarray) else got
+    expect(isinstance(values, (list, tuple)) and len(values) == len(text)
+           and all(isinstance(v, (int, float)) and v == table[ch] for v, ch in zip(values, text)),
+           f"only unknown characters and '' should raise: for {what} it should return their "
+           f"{len(text)} indices; it returned {lib.describe(got)}")
 
 
 @check(3, "one_hot should return (batch, steps, vocab) arrays with a single 1 per step.")
