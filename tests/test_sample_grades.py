@@ -55,9 +55,9 @@ MISTAKES = [(a, v) for a, v in VARIANTS if v.loses]
 @pytest.mark.parametrize("assignment,variant", MISTAKES,
                          ids=[f"{a}-{v.student}" for a, v in MISTAKES])
 def test_each_mistake_is_told_what_it_changed(sample_result, assignment: str, variant) -> None:
+    messages = {c.name: c.message for c in sample_result(variant.student, assignment).checks}
     assert variant.says, f"{variant.student} declares no phrase its messages must hold"
     assert set(variant.says) <= set(variant.loses)
-    messages = {c.name: c.message for c in sample_result(variant.student, assignment).checks}
     for check, phrase in variant.says.items():
         assert phrase.lower() in messages[check].lower(), (check, phrase, messages[check])
 
