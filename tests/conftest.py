@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def check_message(tmp_path: Path):
     from autograder.checks.lib import CheckFailed
     from autograder.sandbox.exporter import export
 
-    runs = iter(range(1_000_000))
+    runs = itertools.count()
 
     def run(assignment: str, check, **functions) -> str:
         folder = tmp_path / f"export{next(runs)}"
