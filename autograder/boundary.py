@@ -212,12 +212,22 @@ class Artefacts:
         if "model" in data:
             return Value(ExportedModel(self._inside(data["model"]), pytype), pytype)
         if "unsupported" in data:
-            what = (f"{a_class(pytype.rsplit('.', 1)[-1])}, which is not a number, string or "
-                    "array")
-            probe = self._probes.get(name, {})
-            raise StudentCodeError(f"the notebook's {probe['global']} is {what}" if "global" in probe
-                                   else f"{self._subject(name)} returned {what}")
+            raise StudentCodeError(self._returned(name, pytype, "which is not a number, string "
+                                                                "or array"))
+        if "unexportable" in data:
+            # The function returned; the exporter could not turn its value into data. Only the
+            # class of what the conversion raised is said (the value's own code may raise it).
+            raise StudentCodeError(self._returned(
+                name, pytype, "which the grader could not turn into data (converting it raised "
+                              f"{_exception(str(data['unexportable']))})"))
         raise StudentCodeError("the notebook's exported results are corrupt")
+
+    def _returned(self, name: str, pytype: str, why: str) -> str:
+        """What probe `name` gave, a value of class `pytype` that cannot be graded, and `why`."""
+        what = f"{a_class(pytype.rsplit('.', 1)[-1])}, {why}"
+        probe = self._probes.get(name, {})
+        return (f"the notebook's {probe['global']} is {what}" if "global" in probe
+                else f"{self._subject(name)} returned {what}")
 
     def _inside(self, filename: Any) -> Path:
         path = (self.directory / str(filename)).resolve()

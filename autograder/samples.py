@@ -35,6 +35,9 @@ class Variant:
     """grade_id -> (old text, new text); old text WHOLE_CELL replaces the cell's code."""
     loses: frozenset[str] = field(default_factory=frozenset)
     """The checks this variant must fail (empty for a correct alternative)."""
+    says: dict[str, str] = field(default_factory=dict)
+    """For each check the mistake breaks directly: a phrase its message must hold, naming what
+    this mistake changed (so a message written for another mistake does not pass)."""
     why: str = ""
     files: dict[str, str | None] | None = None
     """Saved files handed in with the notebook: file name -> the sample whose notebook trained

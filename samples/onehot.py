@@ -11,12 +11,14 @@ VARIANTS = [
         "mistake-unsorted-vocabulary",
         {"build_vocabulary": ("return sorted(set(text))", "return list(set(text))")},
         loses=frozenset({"vocabulary_is_sorted_and_unique"}),
+        says={"vocabulary_is_sorted_and_unique": "not in sorted order"},
         why="the seed's list(set(...)): the order changes from run to run",
     ),
     Variant(
         "mistake-one-hot-float64",
         {"one_hot": ("np.eye(vocab_size, dtype=np.float32)[indices]", "np.eye(vocab_size)[indices]")},
         loses=frozenset({"one_hot_is_float32"}),
+        says={"one_hot_is_float32": "float64, not float32"},
         why="numpy's default float64, as keras.utils.to_categorical returns",
     ),
     Variant(
@@ -24,15 +26,18 @@ VARIANTS = [
         {"one_hot": ("np.eye(vocab_size, dtype=np.float32)[indices]",
                      "np.eye(vocab_size, dtype=np.float32)[indices].transpose(0, 2, 1)")},
         loses=frozenset({"one_hot_has_vocab_axis_last", "xy_targets_are_next_characters",
-                         "hihello_model_predicts_ihello",
+                         "hihello_model_predicts_ihello", "dense_model_has_no_recurrence",
                          "sentence_model_predicts_next_characters"}),
+        says={"one_hot_has_vocab_axis_last": "the vocabulary should be the last axis"},
         why="(batch, vocab, steps): the models cannot train on it, so they lose their checks too",
     ),
     Variant(
         "mistake-off-by-one-targets",
         {"make_xy": ("y = indices[np.newaxis, 1:]", "y = indices[np.newaxis, :-1]")},
         loses=frozenset({"xy_targets_are_next_characters", "hihello_model_predicts_ihello",
+                         "dense_model_has_no_recurrence",
                          "sentence_model_predicts_next_characters"}),
+        says={"xy_targets_are_next_characters": "each step's own character"},
         why="targets not shifted: the models learn to copy their input",
     ),
     Variant(
@@ -42,6 +47,7 @@ VARIANTS = [
         loses=frozenset({"char_rnn_returns_a_sequence_of_softmax",
                          "hihello_model_predicts_ihello",
                          "sentence_model_predicts_next_characters"}),
+        says={"char_rnn_returns_a_sequence_of_softmax": "return_sequences=True"},
         why="only the last step comes out, so the per-step targets cannot be fitted",
     ),
     Variant(
@@ -51,6 +57,8 @@ VARIANTS = [
         loses=frozenset({"char_rnn_returns_a_sequence_of_softmax", "char_rnn_parameter_count",
                          "hihello_model_predicts_ihello",
                          "sentence_model_predicts_next_characters"}),
+        says={"char_rnn_returns_a_sequence_of_softmax": "no recurrent layer",
+              "char_rnn_parameter_count": "no recurrent layer"},
         why="a per-step Dense layer has no memory: 4/6 on 'hihell' at best",
     ),
     Variant(
@@ -58,6 +66,7 @@ VARIANTS = [
         {"encode": ("        if char not in char_to_index:\n"
                     "            raise ValueError(f\"unknown character {char!r}\")\n", "")},
         loses=frozenset({"encode_rejects_unknown_and_empty"}),
+        says={"encode_rejects_unknown_and_empty": "it raised KeyError"},
         why="an unknown character surfaces as a bare KeyError",
     ),
     Variant(
@@ -65,13 +74,65 @@ VARIANTS = [
         {"decode": ("    if values.ndim == 2:\n        values = values.argmax(axis=-1)\n"
                     "    elif values.ndim != 1:", "    if values.ndim != 1:")},
         loses=frozenset({"decode_reads_indices_and_probabilities"}),
+        says={"decode_reads_indices_and_probabilities": "array of probabilities failed"},
         why="decode cannot read the model's probabilities",
     ),
     Variant(
         "mistake-undertrained",
         {"train_hihello": ("epochs=40", "epochs=3")},
         loses=frozenset({"hihello_model_predicts_ihello"}),
+        says={"hihello_model_predicts_ihello": "train it until all 6 are"},
         why="stopped training long before the model predicts 'ihello'",
+    ),
+    Variant(
+        "mistake-vocabulary-first-seen",
+        {"build_vocabulary": ("return sorted(set(text))", "return list(dict.fromkeys(text))")},
+        loses=frozenset({"vocabulary_is_sorted_and_unique"}),
+        says={"vocabulary_is_sorted_and_unique": "in the order they first appear"},
+        why="dict.fromkeys keeps the order of first appearance: stable, but not sorted. The "
+            "models are read in the student's own order, so they still pass",
+    ),
+    Variant(
+        "mistake-vocabulary-lowercased",
+        {"build_vocabulary": ("return sorted(set(text))", "return sorted(set(text.lower()))")},
+        loses=frozenset({"vocabulary_is_sorted_and_unique"}),
+        says={"vocabulary_is_sorted_and_unique": "changed the case of letters"},
+        why="a word-level habit: 'M' and 'm' become one character",
+    ),
+    Variant(
+        "mistake-tf-one-hot",
+        {"one_hot": (WHOLE_CELL, '''import tensorflow as tf
+
+
+def one_hot(indices, vocab_size):
+    """One-hot with TensorFlow: (batch, steps, vocab_size), float32."""
+    return tf.one_hot(np.atleast_2d(indices), depth=vocab_size)''')},
+        loses=frozenset({"one_hot_has_vocab_axis_last", "one_hot_is_float32"}),
+        says={"one_hot_has_vocab_axis_last": "it returned an EagerTensor",
+              "one_hot_is_float32": "it returned an EagerTensor"},
+        why="tf.one_hot gives the right values as a tensor, not the numpy array asked for; Keras "
+            "trains on tensors as well, so nothing further breaks",
+    ),
+    Variant(
+        "mistake-to-categorical-no-batch-axis",
+        {"one_hot": (WHOLE_CELL, '''def one_hot(indices, vocab_size):
+    """One-hot with Keras' own helper, cast to float32."""
+    return keras.utils.to_categorical(indices, num_classes=vocab_size).astype("float32")''')},
+        loses=frozenset({"one_hot_has_vocab_axis_last", "xy_targets_are_next_characters",
+                         "hihello_model_predicts_ihello", "dense_model_has_no_recurrence",
+                         "sentence_model_predicts_next_characters"}),
+        says={"one_hot_has_vocab_axis_last": "batch axis"},
+        why="to_categorical of one sequence gives (steps, vocab): x has no batch axis, so fit "
+            "refuses it and no model is trained",
+    ),
+    Variant(
+        "mistake-dense-history-from-wrong-model",
+        {"train_dense": ("dense_history = dense_model.fit(",
+                         "dense_history = hihello_model.fit(")},
+        loses=frozenset({"dense_model_has_no_recurrence"}),
+        says={"dense_model_has_no_recurrence": "is it trained?"},
+        why="the fit line copied from the cell above: hihello_model trains again, dense_model "
+            "never does",
     ),
     Variant(
         "correct-lstm-and-loops",
@@ -120,5 +181,46 @@ VARIANTS = [
     return keras.Model(inputs, keras.layers.TimeDistributed(dense)(hidden))'''),
         },
         why="GRU with TimeDistributed(Dense), a broadcast comparison for one-hot",
+    ),
+    Variant(
+        "correct-to-categorical-sequential",
+        {
+            "build_vocabulary": (WHOLE_CELL, '''def build_vocabulary(text):
+    if text == "":
+        raise ValueError("the text is empty")
+    return sorted({*text})'''),
+            "encode": (WHOLE_CELL, '''def encode(text, char_to_index):
+    if not text:
+        raise ValueError("nothing to encode")
+    unknown = [char for char in text if char not in char_to_index]
+    if unknown:
+        raise ValueError(f"unknown character {unknown[0]!r}")
+    return np.fromiter((char_to_index[char] for char in text), dtype=np.int32, count=len(text))'''),
+            "one_hot": (WHOLE_CELL, '''def one_hot(indices, vocab_size):
+    batch = np.atleast_2d(indices)
+    if batch.size and (batch.min() < 0 or batch.max() >= vocab_size):
+        raise ValueError("index out of range")
+    # to_categorical drops a last axis of length 1 (a one-step sequence): flatten, then reshape
+    flat = keras.utils.to_categorical(batch.ravel(), num_classes=vocab_size)
+    return flat.reshape(*batch.shape, vocab_size).astype("float32")'''),
+            "decode": (WHOLE_CELL, '''def decode(values, index_to_char):
+    if np.ndim(values) == 2:
+        values = np.argmax(values, axis=1)
+    return "".join(map(index_to_char.__getitem__, np.asarray(values).tolist()))'''),
+            "make_xy": (WHOLE_CELL, '''def make_xy(text, char_to_index):
+    x = one_hot(encode(text[:-1], char_to_index), len(char_to_index))
+    y = encode(text[1:], char_to_index)[None, :]
+    return x, y'''),
+            "hidden_units": (WHOLE_CELL, "HIDDEN_UNITS = 10"),
+            "build_char_rnn": (WHOLE_CELL, '''def build_char_rnn(vocab_size, units):
+    model = keras.Sequential(name="char_rnn")
+    model.add(keras.Input(shape=(None, vocab_size)))
+    model.add(keras.layers.SimpleRNN(units, return_sequences=True))
+    model.add(keras.layers.Dense(vocab_size, activation="softmax"))
+    return model'''),
+        },
+        why="keras.utils.to_categorical on the flattened indices (it squeezes a last axis of "
+            "length 1), cast to float32; np.fromiter, text slices for x and y, a Sequential "
+            "model built with add(), 10 units",
     ),
 ]

@@ -6,6 +6,7 @@ model its own notebook trained (`files`); `python -m autograder samples sentimen
 --train-models` makes them.
 """
 
+from autograder.checks.sentiment.cases import BUILD_VOCAB
 from autograder.samples import WHOLE_CELL, Variant
 
 FILES = {"sentiment_model.keras": "solution"}
@@ -38,6 +39,36 @@ def predict_sentiment(texts) -> np.ndarray:
     return np.asarray(model.predict(new_vectorizer(list(texts)), verbose=0)).reshape(-1)
 '''
 
+_PAD_SEQUENCES = '''
+def pre_pad(sequences, maxlen: int) -> np.ndarray:
+    """keras.utils.pad_sequences: zeros in front and the end kept, by default."""
+    return keras.utils.pad_sequences(sequences, maxlen=maxlen, padding="pre", truncating="pre")
+'''
+
+_DATASET_VECTORIZER = '''
+import tensorflow as tf
+
+
+def make_vectorizer(texts, vocab_size: int, maxlen: int) -> keras.layers.TextVectorization:
+    """The Keras text-classification example's way: settings spelled out, adapt on a dataset."""
+    layer = keras.layers.TextVectorization(
+        standardize="lower_and_strip_punctuation", split="whitespace", max_tokens=vocab_size,
+        output_mode="int", output_sequence_length=maxlen)
+    layer.adapt(tf.data.Dataset.from_tensor_slices(list(texts)).batch(256))
+    return layer
+'''
+
+_BATCHED_PREDICT = '''
+def predict_sentiment(texts) -> np.ndarray:
+    """The integer model on the training vocabulary's ids, 64 reviews at a time."""
+    texts = [str(text) for text in texts]
+    parts = []
+    for start in range(0, len(texts), 64):
+        ids = vectorizer(texts[start:start + 64])
+        parts.append(keras.ops.convert_to_numpy(model(ids, training=False))[:, 0])
+    return np.concatenate(parts) if parts else np.zeros(0, dtype="float32")
+'''
+
 VARIANTS = [
     # --- realistic mistakes ---------------------------------------------------------------------
     Variant(
@@ -49,6 +80,7 @@ VARIANTS = [
              "        keras.layers.SimpleRNN(RNN_UNITS),"))},
         files=_own("mistake-post-padding-no-mask"),
         loses=frozenset({"padding_is_masked_or_pre", "saved_model_accuracy"}),
+        says={"padding_is_masked_or_pre": "does not mask index 0"},
         why="the seed's model: a SimpleRNN reading the vectorizer's post padding with no mask "
             "ends on a run of zeros and stays near chance",
     ),
@@ -58,6 +90,7 @@ VARIANTS = [
                              "make_vectorizer(test_texts, VOCAB_SIZE, MAXLEN)")},
         files=_own("mistake-vectorizer-adapted-on-test"),
         loses=frozenset({"vocabulary_fitted_on_train_only"}),
+        says={"vocabulary_fitted_on_train_only": "appear in the test reviews"},
         why="the vocabulary is learned from the test reviews: the model trains on the training "
             "reviews, but the test split chose its words",
     ),
@@ -65,6 +98,7 @@ VARIANTS = [
         student="mistake-new-vectorizer-at-prediction",
         edits={"predict_sentiment": (WHOLE_CELL, _NEW_VECTORIZER)},
         loses=frozenset({"predict_sentiment_reuses_vocabulary"}),
+        says={"predict_sentiment_reuses_vocabulary": "fit a vectorizer at prediction time"},
         why="the seed's inference cell: a vocabulary fitted on the new texts, whose integers "
             "name other words than the ones the model learned",
     ),
@@ -74,6 +108,8 @@ VARIANTS = [
                                "keras.layers.Dense(1)")},
         files=_own("mistake-sigmoid-missing"),
         loses=frozenset({"model_layers_and_params", "predictions_are_probabilities"}),
+        says={"model_layers_and_params": "activation 'linear'",
+              "predictions_are_probabilities": "is the last activation a sigmoid"},
         why="a linear output trained with binary_crossentropy (which expects probabilities): "
             "the outputs are not probabilities",
     ),
@@ -84,6 +120,7 @@ VARIANTS = [
                                 "mask_zero=True)"))},
         files=_own("mistake-embedding-input-dim-plus-one"),
         loses=frozenset({"model_layers_and_params"}),
+        says={"model_layers_and_params": f"has input_dim {BUILD_VOCAB + 1}"},
         why="the Tokenizer habit of one extra row for padding: TextVectorization's vocabulary "
             "already counts index 0, so the Embedding has a row no index reaches",
     ),
@@ -96,8 +133,47 @@ VARIANTS = [
              "    history = model.fit(x_all, y_all,"))},
         files=_own("mistake-trained-on-test"),
         loses=frozenset({"no_gap_between_test_and_holdout"}),
+        says={"no_gap_between_test_and_holdout": "it has seen the test reviews"},
         why="training on the training and test reviews together: the model knows the test "
             "reviews better than new ones, so its test accuracy overstates it",
+    ),
+    Variant(
+        student="mistake-vectorizer-adapted-on-all-reviews",
+        edits={"vectorize": ("make_vectorizer(train_texts, VOCAB_SIZE, MAXLEN)",
+                             "make_vectorizer(train_texts + test_texts, VOCAB_SIZE, MAXLEN)")},
+        files=_own("mistake-vectorizer-adapted-on-all-reviews"),
+        loses=frozenset({"vocabulary_fitted_on_train_only"}),
+        says={"vocabulary_fitted_on_train_only": "the test reviews use those words more"},
+        why="\"more text, a better vocabulary\": with 10,000 tokens no test-only word gets in, "
+            "but the test reviews' counts choose the last few hundred words",
+    ),
+    Variant(
+        student="mistake-labels-not-probabilities",
+        edits={"predict_sentiment": (
+            ("return np.asarray(end_to_end_model.predict(strings, batch_size=500, verbose=0))"
+            ".reshape(-1)"),
+            ("probabilities = end_to_end_model.predict(strings, batch_size=500, verbose=0)\n"
+            "    return (np.asarray(probabilities).reshape(-1) > 0.5).astype(\"float32\")"))},
+        loses=frozenset({"predictions_are_probabilities"}),
+        says={"predictions_are_probabilities": "only 0s and 1s"},
+        why="returns the predicted class as 0.0 or 1.0: inside [0, 1], but not a probability",
+    ),
+    Variant(
+        student="mistake-predictions-not-flattened",
+        edits={"predict_sentiment": (".reshape(-1)", "")},
+        loses=frozenset({"predictions_are_probabilities", "predict_sentiment_reuses_vocabulary"}),
+        says={"predictions_are_probabilities": "shape (200, 1)",
+              "predict_sentiment_reuses_vocabulary": "shape (200, 1)"},
+        why="returns what predict gives, one column per review: (n, 1), not (n,)",
+    ),
+    Variant(
+        student="mistake-build-model-ignores-vocab-size",
+        edits={"build_model": ("keras.layers.Embedding(vocab_size, EMBED_DIM, mask_zero=True)",
+                               "keras.layers.Embedding(VOCAB_SIZE, EMBED_DIM, mask_zero=True)")},
+        loses=frozenset({"model_layers_and_params"}),
+        says={"model_layers_and_params": "has input_dim 10000"},
+        why="the global VOCAB_SIZE instead of the argument: right for the notebook's model, "
+            "wrong for any other vocabulary",
     ),
     # --- other correct solutions --------------------------------------------------------------
     Variant(
@@ -112,5 +188,14 @@ VARIANTS = [
         edits={"build_model": (WHOLE_CELL, _FUNCTIONAL_LSTM)},
         files=_own("correct-functional-lstm"),
         why="the functional API, LSTM(48) and a Dropout layer: other sizes, the same formula",
+    ),
+    Variant(
+        student="correct-keras-example-idioms",
+        edits={"pre_pad": (WHOLE_CELL, _PAD_SEQUENCES),
+               "make_vectorizer": (WHOLE_CELL, _DATASET_VECTORIZER),
+               "predict_sentiment": (WHOLE_CELL, _BATCHED_PREDICT)},
+        why="pad_sequences, adapt on a tf.data pipeline with explicit settings, and prediction "
+            "through the vectorizer and the integer model in a loop over batches: the same "
+            "vocabulary, the same probabilities",
     ),
 ]

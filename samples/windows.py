@@ -61,6 +61,56 @@ def build_sine_model(step: int) -> keras.Model:
     return keras.Model(inputs, keras.layers.Dense(1)(hidden))
 '''
 
+_EXTRA_WINDOW = '''
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def make_windows(series, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a 1-D series into (inputs, targets) for next-value prediction."""
+    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+        raise ValueError("step should be a positive int")
+    values = np.array(series, dtype=np.float32)
+    if len(values) <= step:
+        raise ValueError("the series is too short")
+    return sliding_window_view(values, step), values[step:]
+'''
+
+_COMPREHENSIONS = {
+    "split_windows": '''
+def split_windows(series, step: int, train_size: int = 800):
+    """Windows of the training part, and of the test part with its `step` values of context."""
+    values = [float(v) for v in series]
+    train = make_windows(values[:train_size], step)
+    test = make_windows(values[train_size - step:], step)
+    return (*train, *test)
+''',
+    "last_value_baseline": '''
+def last_value_baseline(x) -> np.ndarray:
+    return np.array([window[-1] for window in x])
+''',
+    "window_mean_baseline": '''
+def window_mean_baseline(x) -> np.ndarray:
+    return np.array([sum(window) / len(window) for window in x])
+''',
+    "to_rnn_layout": '''
+def to_rnn_layout(windows) -> np.ndarray:
+    return np.expand_dims(np.array(windows, dtype="float32"), axis=-1)
+''',
+    "char_windows": '''
+def char_windows(text: str, size: int = 3):
+    vocab = sorted(set(text))
+    codes = [vocab.index(char) for char in text]
+    x = np.array([codes[i:i + size] for i in range(len(text) - size)], dtype=np.int32)
+    return x.reshape(-1, size), np.array(codes[size:], dtype=np.int32)
+''',
+    "build_char_model": '''
+def build_char_model(vocab_size: int, size: int) -> keras.Model:
+    inputs = keras.Input(shape=(size, vocab_size))
+    state = keras.layers.GRU(24)(inputs)
+    return keras.Model(inputs, keras.layers.Dense(vocab_size, activation="softmax")(state))
+''',
+}
+
 VARIANTS = [
     # --- realistic mistakes ---------------------------------------------------------------------
     Variant(
@@ -69,6 +119,7 @@ VARIANTS = [
                                 "return values[positions], values[step - 1:-1]")},
         loses=frozenset({"windows_match_reference", "split_keeps_test_out_of_training",
                          "sine_model_beats_baselines"}),
+        says={"windows_match_reference": "the last value of its own window"},
         why="each target is the last value of its own window, so the model learns to copy it: "
             "its test MSE is the last-value baseline's",
     ),
@@ -84,6 +135,7 @@ VARIANTS = [
             "            inputs[train_size:], targets[train_size:])",
         )},
         loses=frozenset({"split_keeps_test_out_of_training"}),
+        says={"split_keeps_test_out_of_training": "a test value"},
         why="windows of the whole series split at window 800: the last training targets are "
             "series[800:804], test values",
     ),
@@ -96,6 +148,8 @@ VARIANTS = [
         },
         loses=frozenset({"rnn_layout_is_steps_by_one", "sine_model_architecture",
                          "sine_model_beats_baselines"}),
+        says={"rnn_layout_is_steps_by_one": "one timestep of 4 features",
+              "sine_model_architecture": "one timestep of 4 features"},
         why="the tutorial's (samples, 1, step) layout: one timestep of `step` features, so the "
             "model cannot read (step, 1) windows at all",
     ),
@@ -103,6 +157,7 @@ VARIANTS = [
         student="mistake-tiny-learning-rate",
         edits={"train_sine_model": ("learning_rate=0.003", "learning_rate=0.00003")},
         loses=frozenset({"sine_model_beats_baselines"}),
+        says={"sine_model_beats_baselines": "test MSE"},
         why="Adam at 3e-5 for 25 epochs barely moves from its starting weights. (Training without "
             "a seed is no mistake the grader can see: every seed passes.)",
     ),
@@ -110,6 +165,7 @@ VARIANTS = [
         student="mistake-lists-not-arrays",
         edits={"make_windows": (WHOLE_CELL, _LIST_WINDOWS)},
         loses=frozenset({"windows_are_float_arrays", "sine_model_beats_baselines"}),
+        says={"windows_are_float_arrays": "came back as a list"},
         why="the right windows as Python lists; Keras' fit then refuses the list of targets, so "
             "sine_model is never trained",
     ),
@@ -119,6 +175,7 @@ VARIANTS = [
                                  "x.shape = (x.shape[0], x.shape[1], 1)  # no copy needed\n"
                                  "    return x")},
         loses=frozenset({"windows_leave_input_unchanged"}),
+        says={"windows_leave_input_unchanged": "changed the shape of the array it was given"},
         why="assigning x.shape reshapes the caller's float32 windows in place (np.asarray made "
             "no copy): x_train itself becomes 3-D. Training still works, so nothing else breaks",
     ),
@@ -126,8 +183,46 @@ VARIANTS = [
         student="mistake-unsorted-vocabulary",
         edits={"char_windows": ("enumerate(sorted(set(text)))", "enumerate(set(text))")},
         loses=frozenset({"char_windows_match_reference", "char_model_fits_sentence"}),
+        says={"char_windows_match_reference": "not positions in the sorted vocabulary"},
         why="set order is not sorted order: the indices (and the model trained on them) do not "
             "match the vocabulary sorted(set(text))",
+    ),
+    Variant(
+        student="mistake-sliding-window-extra-window",
+        edits={"make_windows": (WHOLE_CELL, _EXTRA_WINDOW)},
+        loses=frozenset({"windows_match_reference", "split_keeps_test_out_of_training",
+                         "sine_model_beats_baselines"}),
+        says={"windows_match_reference": "one window too many"},
+        why="sliding_window_view over the whole series: its last window has no target, so "
+            "there is one more input row than targets and fit refuses the training windows",
+    ),
+    Variant(
+        student="mistake-window-mean-axis-0",
+        edits={"window_mean_baseline": ("np.asarray(x).mean(axis=1)",
+                                        "np.asarray(x).mean(axis=0)")},
+        loses=frozenset({"baselines_match_reference"}),
+        says={"baselines_match_reference": "along axis 0"},
+        why="the mean of each position across windows, one value per timestep",
+    ),
+    Variant(
+        student="mistake-test-windows-from-the-split",
+        edits={"split_windows": ("make_windows(values[train_size - step:], step)",
+                                 "make_windows(values[train_size:], step)")},
+        loses=frozenset({"split_keeps_test_out_of_training"}),
+        says={"split_keeps_test_out_of_training": "never a target"},
+        why="the test part windowed on its own: no leak, but the first `step` test values are "
+            "never predicted",
+    ),
+    Variant(
+        student="mistake-sine-return-sequences",
+        edits={"build_sine_model": ('keras.layers.SimpleRNN(RNN_UNITS, activation="relu")',
+                                    'keras.layers.SimpleRNN(RNN_UNITS, activation="relu", '
+                                    'return_sequences=True)')},
+        loses=frozenset({"sine_model_architecture", "sine_model_beats_baselines"}),
+        says={"sine_model_architecture": "return_sequences=True",
+              "sine_model_beats_baselines": "(None, 1)"},
+        why="copied from a sequence-to-sequence example: one output per timestep, not one per "
+            "window",
     ),
     # --- other correct solutions --------------------------------------------------------------
     Variant(
@@ -145,5 +240,11 @@ VARIANTS = [
         edits={"rnn_units": ("RNN_UNITS = 32", "RNN_UNITS = 16"),
                "build_sine_model": (WHOLE_CELL, _FUNCTIONAL_TANH)},
         why="the functional API, 16 tanh units: another size, the same formula",
+    ),
+    Variant(
+        student="correct-comprehensions-gru",
+        edits={name: (WHOLE_CELL, code) for name, code in _COMPREHENSIONS.items()},
+        why="list comprehensions over windows, np.expand_dims for the layout, vocab.index for "
+            "the characters and a functional GRU(24) for the next character",
     ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -52,6 +53,30 @@ def sample_result(graded_samples: dict):
             pytest.skip(f"{assignment} not among --assignments")
         return graded_samples[(student, assignment)]
     return get
+
+
+@pytest.fixture
+def check_message(tmp_path: Path):
+    """check_message(assignment, check, **functions): the message `check` fails with for a
+    notebook that defines only `functions` ('' if it passes). The functions are exported
+    in-process as the sandbox exports them: no notebook, no kernel."""
+    from autograder.boundary import Artefacts
+    from autograder.checks import assignment_probes
+    from autograder.checks.lib import CheckFailed
+    from autograder.sandbox.exporter import export
+
+    runs = itertools.count()
+
+    def run(assignment: str, check, **functions) -> str:
+        folder = tmp_path / f"export{next(runs)}"
+        probes = [p for p in assignment_probes(assignment) if p.get("call") in functions]
+        export(probes, str(folder), functions)
+        try:
+            check(Artefacts(folder, probes=probes))
+        except CheckFailed as failed:
+            return str(failed)
+        return ""
+    return run
 
 
 @pytest.fixture

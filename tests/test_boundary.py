@@ -152,3 +152,23 @@ def test_a_notebook_variable_missing_as_an_argument_is_named(tmp_path: Path) -> 
     export(probes, str(tmp_path), {"build": lambda units: units})
     with pytest.raises(StudentCodeError, match="does not define UNITS"):
         Artefacts(tmp_path, probes=probes).get("f")
+
+
+class RefusesConversion:
+    """A value whose conversion to an array raises: the export fails, not the student's call."""
+
+    def __array__(self, *args, **kwargs):
+        raise ValueError(SECRET)
+
+
+def test_a_value_the_exporter_cannot_convert_is_not_a_raised_error(tmp_path: Path) -> None:
+    probes = [{"name": "r", "call": "f", "args": []}, {"name": "g", "global": "x"}]
+    export(probes, str(tmp_path), {"f": RefusesConversion, "x": RefusesConversion()})
+    art = Artefacts(tmp_path, probes=probes)
+    for name, said in (("r", "f returned an object of a class of its own"),
+                       ("g", "the notebook's x is an object of a class of its own")):
+        assert art.raised(name) is None  # a check of a raised error must not pass
+        with pytest.raises(StudentCodeError) as info:
+            art.get(name)
+        assert said in str(info.value) and "raised ValueError" in str(info.value)
+        assert SECRET not in str(info.value)

@@ -49,6 +49,19 @@ def test_each_variant_loses_exactly_the_checks_it_breaks(sample_result, assignme
         assert len(message) > 30 and "could not evaluate" not in message, (name, message)
 
 
+MISTAKES = [(a, v) for a, v in VARIANTS if v.loses]
+
+
+@pytest.mark.parametrize("assignment,variant", MISTAKES,
+                         ids=[f"{a}-{v.student}" for a, v in MISTAKES])
+def test_each_mistake_is_told_what_it_changed(sample_result, assignment: str, variant) -> None:
+    messages = {c.name: c.message for c in sample_result(variant.student, assignment).checks}
+    assert variant.says, f"{variant.student} declares no phrase its messages must hold"
+    assert set(variant.says) <= set(variant.loses)
+    for check, phrase in variant.says.items():
+        assert phrase.lower() in messages[check].lower(), (check, phrase, messages[check])
+
+
 def test_there_are_enough_realistic_mistakes_and_correct_alternatives() -> None:
     for assignment in ASSIGNMENTS:
         mine = [v for a, v in VARIANTS if a == assignment]

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 import course_config
 from autograder.checks import check_points
 from autograder.checks.windows import cases
+from autograder.checks.windows import test_windows as checks
 
 ROOT = Path(course_config.ROOT)
 ASSIGNMENT = "windows"
@@ -75,3 +77,53 @@ def test_the_leak_names_the_test_index(sample_result) -> None:
     message = next(c.message for c in result.checks
                    if c.name == "split_keeps_test_out_of_training")
     assert "series[803]" in message and "test value" in message
+
+
+# --- what the checks tell a student, on small functions in-process (check_message) -------------
+
+def _windows(series, step):
+    """The reference make_windows, refusing what it should."""
+    if isinstance(step, bool) or not isinstance(step, int) or step < 1 or len(series) <= step:
+        raise ValueError("bad arguments")
+    return cases.windows(series, step)
+
+
+def test_window_count_mistakes_are_named(check_message) -> None:
+    def extra(series, step):
+        values = np.array(series, dtype=float)
+        return sliding_window_view(values, step), values[step:]
+
+    def short(series, step):
+        inputs, targets = _windows(series, step)
+        return inputs[:-1], targets[:-1]
+
+    check = checks.test_windows_match_reference
+    assert check_message(ASSIGNMENT, check, make_windows=_windows) == ""
+    assert "one window too many" in check_message(ASSIGNMENT, check, make_windows=extra)
+    assert "one window too few" in check_message(ASSIGNMENT, check, make_windows=short)
+
+
+def test_raising_for_every_series_does_not_reject_the_bad_ones(check_message) -> None:
+    def always(series, step):
+        raise ValueError("no windows")
+
+    check = checks.test_windows_reject_bad_arguments
+    assert check_message(ASSIGNMENT, check, make_windows=_windows) == ""
+    assert "also answer valid input" in check_message(ASSIGNMENT, check, make_windows=always)
+
+
+def test_split_and_baseline_mistakes_are_named(check_message) -> None:
+    def no_context(series, step, train_size=800):
+        values = np.asarray(series, dtype=float)
+        return (*_windows(values[:train_size], step), *_windows(values[train_size:], step))
+
+    def mean_axis_0(x):
+        return np.asarray(x).mean(axis=0)
+
+    split = check_message(ASSIGNMENT, checks.test_split_keeps_test_out_of_training,
+                          make_windows=_windows, split_windows=no_context)
+    assert "never a target" in split
+    baselines = check_message(ASSIGNMENT, checks.test_baselines_match_reference,
+                              last_value_baseline=lambda x: np.asarray(x)[:, -1],
+                              window_mean_baseline=mean_axis_0)
+    assert "along axis 0" in baselines

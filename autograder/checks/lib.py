@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.boundary import DEFAULT_MODEL_CAPS, Artefacts, ExportedModel, a_class
+from autograder.boundary import (DEFAULT_MODEL_CAPS, Artefacts, ExportedModel,
+                                 StudentCodeError, a_class)
 from course_config import ModelCaps
 
 RECURRENT_LAYERS = ("SimpleRNN", "LSTM", "GRU")
@@ -110,6 +111,19 @@ def expect_raises(art: Artefacts, name: str, exception: str, what: str,
     if naming is not None:
         text, meaning = naming
         expect(text in message, f"the error message should name {meaning}")
+
+
+def works_on_valid_input(art: Artefacts, name: str, what: str) -> Any:
+    """The value probe `name` returned for valid input (`what` says which, for a message).
+
+    A check that a function refuses bad input holds only if the same function answers good
+    input: code that raises for everything, or returns what the grader cannot read, refuses
+    nothing in particular.
+    """
+    try:
+        return value(art, name)
+    except StudentCodeError as exc:
+        raise CheckFailed(f"it should also answer valid input, but for {what}: {exc}") from None
 
 
 # --- Keras models --------------------------------------------------------------------------

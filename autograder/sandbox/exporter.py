@@ -33,10 +33,19 @@ def _encode_arg(value):
     return value
 
 
+def _pytype(value):
+    """'module.Class' of `value` (a class can fake its names, so this may fail: then 'object')."""
+    try:
+        kind = type(value)
+        return f"{kind.__module__}.{kind.__qualname__}"
+    except Exception:
+        return "builtins.object"
+
+
 def _to_data(value, outdir, name):
     """Describe `value` as plain data; arrays go to .npy files, models to .keras archives."""
     kind = type(value)
-    pytype = f"{kind.__module__}.{kind.__qualname__}"
+    pytype = _pytype(value)
     if value is None or kind in (bool, int, float):
         return {"type": pytype, "json": value}
     if kind is str:
@@ -77,6 +86,18 @@ def _error(exc):
             "where": "".join(traceback.format_exception(exc)[-3:])[-2000:]}
 
 
+def _evaluate(probe, namespace):
+    """What `probe` asks of the notebook: a call of one of its functions, or a variable."""
+    if "call" in probe:
+        func = namespace.get(probe["call"])
+        if func is None:
+            raise NameError(f"name '{probe['call']}' is not defined")
+        return func(*_encode_arg(probe.get("args", [])))
+    if probe["global"] not in namespace:
+        raise NameError(f"name '{probe['global']}' is not defined")
+    return namespace[probe["global"]]
+
+
 def export(probes, outdir, namespace):
     """Evaluate each probe against the student's `namespace` and write `manifest.json`."""
     global _GLOBALS
@@ -86,19 +107,18 @@ def export(probes, outdir, namespace):
     for probe in probes:
         name = probe["name"]
         try:
-            if "call" in probe:
-                func = namespace.get(probe["call"])
-                if func is None:
-                    raise NameError(f"name '{probe['call']}' is not defined")
-                args = _encode_arg(probe.get("args", []))
-                value = func(*args)
-            else:
-                if probe["global"] not in namespace:
-                    raise NameError(f"name '{probe['global']}' is not defined")
-                value = namespace[probe["global"]]
-            manifest[name] = {"result": _to_data(value, outdir, name)}
+            value = _evaluate(probe, namespace)
         except Exception as exc:  # the student's code may raise anything; record it as data
             manifest[name] = {"error": _error(exc)}
+            continue
+        try:
+            manifest[name] = {"result": _to_data(value, outdir, name)}
+        except Exception as exc:
+            # The value came back, but turning it into data failed (a conversion of its own
+            # that raises, a model that cannot be saved): that is not the student's function
+            # raising, so it is recorded apart and no check reads it as a raised error.
+            manifest[name] = {"result": {"type": _pytype(value),
+                                         "unexportable": type(exc).__name__}}
     with open(os.path.join(outdir, "manifest.json"), "w", encoding="utf-8") as fh:
         json.dump(manifest, fh)
     return len(manifest)

@@ -56,7 +56,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def student_message(headline: str, exc: BaseException) -> str:
     """The message a student reads for a failed check."""
     if isinstance(exc, StudentCodeError):
-        return f"{headline} Your code could not be checked: {exc}"
+        # "f(...) raised X": the code was checked and failed; anything else left nothing to check
+        lead = "The grader ran your code:" if " raised " in str(exc) else \
+            "Your code could not be checked:"
+        return f"{headline} {lead} {exc}"
     if isinstance(exc, AssertionError):  # CheckFailed, or a plain assert in a check
         detail = str(exc).split("\nassert ")[0].strip()
         if detail.split(" ", 1)[0].isalpha():  # a word, not a name from the code

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from autograder.boundary import Artefacts
+from autograder.boundary import Artefacts, StudentCodeError
 from autograder.checks import lib
 from autograder.checks.addition import cases
 from autograder.checks.lib import CheckFailed, check, expect
@@ -136,7 +136,7 @@ def test_generate_data_answers_are_sums(art: Artefacts) -> None:
     for i, (n, digits, seed) in enumerate(cases.GENERATE_CASES):
         call = f"generate_data({n}, {digits}, seed)"
         questions, answers = _lists(art, f"generate_{i}", n, call)
-        pairs = set()
+        pairs, operands = set(), []
         for j, (question, answer) in enumerate(zip(questions, answers)):
             parsed = cases.parse(question)
             expect(parsed is not None, f"the {lib.ordinal(j)} question of {call} is not 'a+b' "
@@ -148,12 +148,19 @@ def test_generate_data_answers_are_sums(art: Artefacts) -> None:
             expect(answer.strip() == str(a + b),
                    f"the {lib.ordinal(j)} answer of {call} is not the sum of its question")
             pairs.add((min(a, b), max(a, b)))
+            operands += [a, b]
         expect(len(pairs) == n,
                f"{call} gave only {len(pairs)} different questions among {n}: each should appear "
                "once, and a+b is the same question as b+a")
-        lengths = [len(q.rstrip(" ").split("+")[0]) for q in questions]
-        expect(n < 50 or digits == 1 or min(lengths) < digits,
-               f"{call} never gave a short operand: pick each operand's number of digits first")
+        # Length first, uniform in 1..digits: a share 1 - 0.9 / digits of the operands is
+        # shorter than `digits` (70% for 3 digits); drawn uniformly from 0..10**digits - 1, 10%.
+        short = sum(len(str(x)) < digits for x in operands) / len(operands)
+        expected = 1 - 0.9 / digits
+        expect(digits == 1 or short >= expected / 2,
+               f"{call} gives {short:.0%} operands of fewer than {digits} digits, where "
+               f"drawing each operand's number of digits first gives about {expected:.0%}: pick "
+               f"the length uniformly from 1 to {digits}, then a number of at most that many "
+               "digits")
 
 
 @check(1, "generate_data should pad questions to 2 * digits + 1 characters and answers to "
@@ -288,9 +295,27 @@ def test_create_dataset_keeps_test_apart(art: Artefacts) -> None:
                 pairs.add((min(parsed), max(parsed)))
             sets.append(pairs)
         shared = len(sets[0] & sets[1])
+        expect(shared == 0 or not _keeps_both_orders(art),
+               f"{call} puts {shared} of its {n_test} test questions in the training set too: "
+               "generate_data gives a+b and b+a as two questions, so even one list split in "
+               "two can hold a question in each part. Make generate_data skip a pair it "
+               "already gave, in either order")
         expect(shared == 0, f"{call} puts {shared} of its {n_test} test questions in the "
                             "training set too (a+b and b+a are one question): draw all questions "
                             "with one call of generate_data, then split")
+
+
+def _keeps_both_orders(art: Artefacts) -> bool:
+    """Whether the notebook's generate_data ever gave both a+b and b+a (a != b) in one list."""
+    for i, (n, digits, _) in enumerate(cases.GENERATE_CASES):
+        try:
+            questions, _ = _lists(art, f"generate_{i}", n, "generate_data")
+        except (CheckFailed, StudentCodeError):
+            continue
+        ordered = {cases.parse(q) for q in questions} - {None}
+        if any(a != b and (b, a) in ordered for a, b in ordered):
+            return True
+    return False
 
 
 # --- the formula and the model ----------------------------------------------------------------

@@ -173,6 +173,59 @@ TRAIN_COMMON_WORDS = ("christmas", "ideas", "various", "casting", "twist", "will
 """Words ranked about 1,000 in the training reviews: any vocabulary of a few thousand tokens
 adapted on them knows these."""
 
+_VOCABULARY_SETTINGS = ("max_tokens", "standardize", "split", "ngrams", "encoding")
+"""The settings of a TextVectorization that decide which words `adapt` keeps."""
+
+
+def training_vocabulary(vectorizer) -> set[str] | None:
+    """The words a TextVectorization with `vectorizer`'s settings keeps when adapted on the
+    training split, or None if its settings cannot be copied (a custom standardization).
+
+    Keras sorts the counted words by count, then by the word itself, so the training reviews in
+    any order and any batch size give exactly this vocabulary."""
+    config = vectorizer.get_config()
+    settings = tuple((key, config.get(key)) for key in _VOCABULARY_SETTINGS)
+    plain = (str, int, type(None))
+    if not all(isinstance(v, plain) or (isinstance(v, (list, tuple))
+                                         and all(isinstance(n, int) for n in v))
+               for _, v in settings):
+        return None
+    return set(_adapted_on_train(tuple((k, tuple(v) if isinstance(v, list) else v)
+                                       for k, v in settings)))
+
+
+@functools.cache
+def _adapted_on_train(settings: tuple) -> tuple[str, ...]:
+    import keras
+
+    reference = keras.layers.TextVectorization(**dict(settings))
+    reference.adapt(train_split()[0], batch_size=512)
+    return tuple(reference.get_vocabulary())
+
+
+@functools.cache
+def _test_counts() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for text in test_split()[0]:
+        for word in standardize(text):
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def favours_test_split(added: set[str], dropped: set[str]) -> bool:
+    """Whether the words a vocabulary holds instead of the training split's own (`added` for
+    `dropped`) are used clearly more in the test reviews: the sign that test text was counted.
+    A vocabulary adapted on a part of the training reviews swaps words at random instead."""
+    if not added or not dropped:
+        return bool(added)
+    counts = _test_counts()
+
+    def uses(words: set[str]) -> float:
+        return sum(counts.get(word, 0) for word in words) / len(words)
+
+    return uses(added) > 1.5 * uses(dropped)
+
+
 EDGE_TEXTS = ("", "!!! ???", "<br /><br />", "zzqx vvbnm qqwpt")
 """Strings with no known word: the model must still give a probability."""
 
@@ -242,14 +295,24 @@ def saved_model(art):
 
 
 def saved_model_outputs(art, part: str) -> np.ndarray:
-    """The saved model's outputs on the holdout ("holdout") or on test_sample() ("test"),
-    computed once per file."""
+    """The saved model's outputs on the holdout ("holdout"), on test_sample() ("test") or on
+    the reviews predict_sentiment is called on ("predict"), computed once per file."""
     net = saved_model(art)
     key = (*_file_key(art), part)
     if key not in _OUTPUTS:
-        texts = holdout()[0] if part == "holdout" else test_sample()[0]
+        texts = {"holdout": holdout, "test": test_sample, "predict": predict_reviews}[part]()[0]
         _OUTPUTS[key] = probabilities(net, texts, "the saved model")
     return _OUTPUTS[key]
+
+
+def rounded_to(values: np.ndarray) -> int | None:
+    """The fewest decimals, 0 to 2, that all `values` are rounded to; None if they are not:
+    a sigmoid's outputs on many reviews never all fall on such a grid."""
+    for decimals in range(3):
+        scaled = np.asarray(values, dtype=np.float64) * 10 ** decimals
+        if np.all(np.abs(scaled - np.round(scaled)) < 1e-6):
+            return decimals
+    return None
 
 
 def accuracy(outputs: np.ndarray, labels: np.ndarray) -> float:

@@ -161,12 +161,27 @@ def test_vocabulary_fitted_on_train_only(art: Artefacts) -> None:
            f"vectorizer maps {unknown} of {len(cases.TRAIN_COMMON_WORDS)} common words of the "
            "training reviews to [UNK]: adapt it on train_texts, with at least a few thousand "
            "tokens")
-    vocabulary = set(_vectorizer_of(cases.saved_model(art), "the saved model").get_vocabulary())
+    inside = _vectorizer_of(cases.saved_model(art), "the saved model")
+    vocabulary = set(inside.get_vocabulary())
     known = sum(word in vocabulary for word in cases.TEST_ONLY_WORDS)
     expect(known <= cases.MAX_TEST_ONLY_KNOWN,
            f"the vocabulary inside the saved model holds {known} of "
            f"{len(cases.TEST_ONLY_WORDS)} words that appear in the test reviews and in no "
            f"training review: {leak}, then train and save again")
+    # A large vocabulary adapted on train + test holds test-only words; a small one does not,
+    # but it keeps other words than the training reviews' most frequent: compare with those.
+    want = cases.training_vocabulary(inside)
+    if want is None or vocabulary == want:
+        return
+    added, dropped = vocabulary - want, want - vocabulary
+    differ = (f"the vocabulary inside the saved model is not the one its settings learn from "
+              f"the training reviews: {len(added):,} of its {len(vocabulary):,} words are not "
+              "among their most frequent")
+    expect(not cases.favours_test_split(added, dropped),
+           f"{differ}, and the test reviews use those words more than the ones they replace: "
+           f"{leak}, then train and save again")
+    raise CheckFailed(f"{differ}: adapt the vectorizer on train_texts, all of them and nothing "
+                      "else, then train and save again")
 
 
 # --- the model ---------------------------------------------------------------------------------
@@ -222,6 +237,17 @@ def test_predictions_are_probabilities(art: Artefacts) -> None:
         outside = int(np.sum(~((got >= 0) & (got <= 1))))  # NaN is outside too
         expect(outside == 0, f"{what} should give probabilities in [0, 1]; {outside} of "
                              f"{count} are not")
+    # In [0, 1] is not enough: labels (p > 0.5) are too. The model's own outputs on these
+    # reviews are not rounded, so predict_sentiment's should not be either.
+    got = lib.array(art, "predicted", "predict_sentiment")
+    decimals = cases.rounded_to(got)
+    if decimals is not None and cases.rounded_to(cases.saved_model_outputs(art, "predict")) is None:
+        what = f"predict_sentiment of {len(got)} reviews"
+        expect(decimals > 0, f"{what} gives only 0s and 1s: labels (probability > 0.5), not "
+                             "probabilities. Return what the model outputs, unrounded")
+        raise CheckFailed(f"{what} gives probabilities rounded to {decimals} decimal"
+                          f"{'s' * (decimals > 1)}, where the model's own are not: return what "
+                          "the model outputs, unrounded")
 
 
 @check(2, "predict_sentiment should read new reviews through the training vocabulary, as "
@@ -236,13 +262,17 @@ def test_predict_sentiment_reuses_vocabulary(art: Artefacts) -> None:
         lib.expect_shape(alone, (1,), "predict_sentiment of one review")
         expect(abs(float(alone[0]) - got[i]) < cases.SAME_PREDICTION,
                f"the {lib.ordinal(i)} review gets a different probability on its own than in a "
-               f"batch of {len(texts)}: the integers it is read as depend on the other reviews. Do not "
-               "fit a vectorizer at prediction time; use the model with the training "
-               "vocabulary inside")
+               f"batch of {len(texts)}: the integers it is read as depend on the other "
+               "reviews. Do not fit a vectorizer at prediction time; use the model with the "
+               "training vocabulary inside")
     # At grading time the notebook loads the submitted file, so predict_sentiment should give
     # what that file gives here, review by review.
-    want = cases.probabilities(cases.saved_model(art), texts, "the saved model")
-    differ = int(np.sum(np.abs(got - want) > cases.SAME_PREDICTION))
+    want = cases.saved_model_outputs(art, "predict")
+    # Rounded outputs are predictions_are_probabilities' concern: here they only need to be
+    # the model's, rounded (a label on the model's side of 0.5, say).
+    decimals = cases.rounded_to(got)
+    tolerance = cases.SAME_PREDICTION + (0 if decimals is None else 0.5 * 10.0 ** -decimals)
+    differ = int(np.sum(np.abs(got - want) > tolerance))
     expect(differ == 0,
            f"on {len(texts)} reviews predict_sentiment differs from the saved model (loaded "
            f"from {cases.MODEL_FILE}) on {differ}: the words should reach the model through "

@@ -37,8 +37,7 @@ def _parts(art: Artefacts, name: str, count: int, what: str) -> list:
     got = lib.value(art, name)
     expect(isinstance(got, (tuple, list)) and len(got) == count,
            f"expected {what} to return a tuple of {count} arrays; it returned "
-           f"{type(got).__name__}"
-           f"{f' of length {len(got)}' if isinstance(got, (tuple, list)) else ''}")
+           f"{lib.describe(got)}")
     return list(got)
 
 
@@ -92,6 +91,14 @@ def test_windows_match_reference(art: Artefacts) -> None:
         want_x, want_y = cases.windows(series, step)
         inputs = _numbers(inputs, f"the inputs for {what}")
         targets = _numbers(targets, f"the targets for {what}")
+        expect(inputs.shape != (len(want_x) + 1, step),
+               f"the inputs for {what} should have shape {want_x.shape}; they have one window too "
+               f"many, {inputs.shape}: the last window would end at the last value, which leaves "
+               "it no target (sliding_window_view(series, step) gives that extra window)")
+        expect(inputs.shape != (len(want_x) - 1, step),
+               f"the inputs for {what} should have shape {want_x.shape}; they have one window too "
+               f"few, {inputs.shape}: the last window, series[n - step - 1:n - 1], and its target "
+               "(the last value) are missing")
         lib.expect_shape(inputs, want_x.shape, f"the inputs for {what}")
         lib.expect_shape(targets, want_y.shape, f"the targets for {what}")
         expect(np.allclose(inputs, want_x, rtol=1e-6, atol=1e-6),
@@ -127,6 +134,14 @@ def test_windows_reject_bad_arguments(art: Artefacts) -> None:
         lib.expect_raises(art, f"windows_short_{i}", "ValueError",
                           f"the call make_windows(series, {step}) on a {len(series)}-value "
                           "series")
+    name, series, step, what = _WINDOW_CASES[2]
+    lib.works_on_valid_input(art, name, what)
+    inputs, targets = (_numbers(part, f"the {role} for {what}") for part, role in
+                       zip(_parts(art, name, 2, "make_windows"), ("inputs", "targets")))
+    expect(inputs.ndim == 2 and inputs.shape[1] == step and targets.ndim == 1,
+           f"only bad arguments should raise: for {what} make_windows should return (inputs, "
+           f"targets), windows of {step} values and one target each; it returned inputs of "
+           f"shape {inputs.shape} and targets of shape {targets.shape}")
 
 
 @check(1, "make_windows, split_windows and to_rnn_layout should leave the arrays they are "
@@ -200,6 +215,13 @@ def test_split_keeps_test_out_of_training(art: Artefacts) -> None:
                    f"at index {train}). Training windows must come from series[:{train}] only: "
                    "split the series first, then cut windows")
         want = cases.split(series, step, train)
+        expect(not (len(y_test) == len(want[3]) - step and y_test.size
+                    and np.array_equal(y_test, want[3][step:])),
+               f"for {what}, the first {step} test values are never a target: the test windows "
+               f"start at the split, series[{train}:], so the first one predicts "
+               f"series[{train + step}]. Start them {step} values earlier, "
+               f"series[{train - step}:], so that every test value has the window of the values "
+               "before it")
         for array, reference, name in zip(got, want, names):
             lib.expect_shape(array, reference.shape, f"the {name} of {what}")
         expect(np.array_equal(y_test, want[3]),
@@ -223,6 +245,10 @@ def test_baselines_match_reference(art: Artefacts) -> None:
     ):
         got = lib.array(art, name, f"the function {function}")
         what = f"the output of {function} for {x.shape[0]} windows of {x.shape[1]} values"
+        expect(tuple(got.shape) != (x.shape[1],),
+               f"{what} has shape {tuple(got.shape)}, one value per position in a window: it "
+               f"works along axis 0, across windows; it should give one prediction per window, "
+               f"shape {want.shape} (axis=1, or x[:, -1])")
         lib.expect_shape(got, want.shape, what)
         expect(np.allclose(got, want, rtol=1e-5, atol=1e-6),
                f"{what} has the right shape but wrong values: it should be {rule}")
@@ -266,6 +292,11 @@ def test_sine_model_architecture(art: Artefacts) -> None:
         expect(lib.inner(stack[0]).units == units,
                f"the recurrent layer of {what} has {lib.inner(stack[0]).units} units, "
                f"not RNN_UNITS = {lib.describe(units)}")
+        output = lib.output_shape(net)
+        expect(output == (None, 1),
+               f"{what} should output (None, 1), one number per window; it outputs {output}"
+               + (": the recurrent layer should return only its last state, without "
+                  "return_sequences=True" if len(output) == 3 else ""))
         expect(lib.inner(stack[-1]).units == 1 and lib.final_activation(net) == "linear",
                f"the last layer of {what} should be Dense(1) with no activation (a real number); "
                f"it has {lib.inner(stack[-1]).units} unit(s) and activation "

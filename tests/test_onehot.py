@@ -1,0 +1,79 @@
+"""Assignment 1, one-hot: what its checks tell a student, tried on small functions in-process
+(the `check_message` fixture): fast, and each message is tested against the mistake it must
+name. The graded samples are tested with every assignment's in test_sample_grades.py.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from autograder.checks import check_points
+from autograder.checks.onehot import cases
+from autograder.checks.onehot import test_onehot as checks
+
+ASSIGNMENT = "onehot"
+
+
+def test_the_checks_are_worth_24_points() -> None:
+    assert sum(check_points(ASSIGNMENT).values()) == 24
+
+
+def test_no_model_without_memory_gets_more_than_dense_best() -> None:
+    # Predicting from the current character alone, the best is the most common successor.
+    successors = defaultdict(list)
+    for char, following in zip(cases.HIHELLO, cases.HIHELLO[1:]):
+        successors[char].append(following)
+    best = sum(max(nexts.count(c) for c in nexts) for nexts in successors.values())
+    assert best == checks.DENSE_BEST
+
+
+def _vocabulary(mistake: Callable[[str], list]) -> Callable[[str], list]:
+    def build_vocabulary(text: str) -> list:
+        if not text:
+            raise ValueError("empty")
+        return mistake(text)
+    return build_vocabulary
+
+
+@pytest.mark.parametrize("mistake,says", [
+    (lambda text: sorted(set(text)), ""),
+    (lambda text: list(dict.fromkeys(text)), "in the order they first appear"),
+    (lambda text: sorted(set(text), reverse=True), "not in sorted order"),
+    (lambda text: sorted(set(text.lower())), "changed the case of letters"),
+    (lambda text: sorted(set(text.replace(" ", ""))), "leaves out spaces"),
+    (lambda text: sorted(set(text))[:-1], "1 of them is missing"),
+    (lambda text: list(text), "repeat a character"),
+], ids=["sorted", "first-seen", "reversed", "lowercased", "no-spaces", "one-short", "repeats"])
+def test_each_vocabulary_mistake_is_named(check_message, mistake: Callable, says: str) -> None:
+    message = check_message(ASSIGNMENT, checks.test_vocabulary_is_sorted_and_unique,
+                            build_vocabulary=_vocabulary(mistake))
+    assert says in message if says else message == ""
+
+
+def test_raising_for_every_text_does_not_reject_the_empty_one(check_message) -> None:
+    def build_vocabulary(text: str) -> list:
+        raise ValueError("no vocabulary")
+
+    def encode(text: str, char_to_index: dict) -> np.ndarray:
+        raise ValueError(f"cannot encode {text!r}")  # names 'q' in the unknown one, too
+
+    for check, function in ((checks.test_vocabulary_rejects_empty_text,
+                             {"build_vocabulary": build_vocabulary}),
+                            (checks.test_encode_rejects_unknown_and_empty, {"encode": encode})):
+        assert "also answer valid input" in check_message(ASSIGNMENT, check, **function)
+
+
+def test_a_one_hot_without_batch_axis_or_on_the_wrong_axis_is_named(check_message) -> None:
+    def no_batch(indices, vocab_size):
+        return np.eye(vocab_size, dtype=np.float32)[np.asarray(indices)]
+
+    def swapped(indices, vocab_size):
+        return np.eye(vocab_size, dtype=np.float32)[np.atleast_2d(indices)].transpose(0, 2, 1)
+
+    check = checks.test_one_hot_has_vocab_axis_last
+    assert "batch axis" in check_message(ASSIGNMENT, check, one_hot=no_batch)
+    assert "should be the last axis" in check_message(ASSIGNMENT, check, one_hot=swapped)
