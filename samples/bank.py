@@ -415,7 +415,7 @@ CASES = [
     Case("cheat-write-fake-results", "onehot", cell_last(WRITE_FAKE_RESULTS, base="release")),
     Case("cheat-hard-coded-public-answers", "onehot",
          edited("build_vocabulary", "return sorted(set(text))", 'return ["e", "h", "i", "l", "o"]'),
-         loses=frozenset({"vocabulary_is_sorted_and_unique",
+         loses=frozenset({"vocabulary_is_sorted_and_unique", "vocabulary_rejects_empty_text",
                           "sentence_model_predicts_next_characters"})),
     Case("cheat-exit-early", "onehot", cell_first("import os\nos._exit(0)")),
     Case("cheat-sys-exit", "onehot", cell_first("raise SystemExit(0)")),

@@ -16,6 +16,7 @@ import fcntl
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -228,14 +229,11 @@ def stray_processes(uids: range, lock_dir: Path) -> list[psutil.Process]:
     return [p for p in found if not leased(p.info["uids"].real, lock_dir)]
 
 
-def kill_user(uid: int) -> None:
-    """Kill every process running as `uid`."""
+def kill_until_gone(find: Callable[[], list[psutil.Process]]) -> None:
+    """Kill the processes `find` lists, again while it lists any (a dying parent can leave a
+    child it had just started)."""
     for _ in range(3):
-        victims = []
-        for process in psutil.process_iter(["uids"]):
-            uids = process.info["uids"]
-            if uids is not None and uid in (uids.real, uids.effective):
-                victims.append(process)
+        victims = find()
         if not victims:
             return
         for victim in victims:
@@ -244,3 +242,10 @@ def kill_user(uid: int) -> None:
             except psutil.Error:
                 pass
         psutil.wait_procs(victims, timeout=5)
+
+
+def kill_user(uid: int) -> None:
+    """Kill every process running as `uid`."""
+    kill_until_gone(lambda: [
+        p for p in psutil.process_iter(["uids"])
+        if p.info["uids"] is not None and uid in (p.info["uids"].real, p.info["uids"].effective)])

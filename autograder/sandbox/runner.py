@@ -67,16 +67,8 @@ def _tagged(process: psutil.Process, tag: str | None) -> bool:
 def kill_descendants(tag: str | None = None) -> None:
     """Kill the processes this one started that are still alive (kernels, detached children):
     those of one sandbox run (`tag`), or all of them."""
-    for _ in range(3):
-        children = [p for p in psutil.Process().children(recursive=True) if _tagged(p, tag)]
-        if not children:
-            return
-        for child in children:
-            try:
-                child.kill()
-            except psutil.Error:
-                pass
-        psutil.wait_procs(children, timeout=5)
+    isolation.kill_until_gone(
+        lambda: [p for p in psutil.Process().children(recursive=True) if _tagged(p, tag)])
 
 
 def _idle_share(before: Any, after: Any) -> float:
