@@ -34,6 +34,10 @@ class StudentCodeError(Exception):
     """A probe could not produce a value: the student's code raised, or exported unusable data."""
 
 
+class StudentCodeRaised(StudentCodeError):
+    """The student's code ran on the probe's input and raised: it was checked, and failed."""
+
+
 # Classes of TensorFlow, Keras and pandas a notebook meets; Python's built-in classes and numpy's
 # are known too (see known_name).
 _LIBRARY_NAMES = frozenset({
@@ -154,8 +158,7 @@ class Artefacts:
             raise StudentCodeError("the notebook's exported results are corrupt")
         if "error" in entry:
             error = entry["error"] if isinstance(entry["error"], dict) else {}
-            raise StudentCodeError(self._error_text(name, str(error.get("type", "")),
-                                                    str(error.get("message", ""))))
+            self._raise_for(name, str(error.get("type", "")), str(error.get("message", "")))
         return self._decode(entry.get("result"), name)
 
     def raised(self, name: str) -> tuple[str, str] | None:
@@ -179,7 +182,7 @@ class Artefacts:
             return f"the notebook's {probe['global']}"
         return "the code"
 
-    def _error_text(self, name: str, kind: str, message: str) -> str:
+    def _raise_for(self, name: str, kind: str, message: str) -> None:
         """Why probe `name` has no value, naming the exception's class, never its message."""
         probe = self._probes.get(name, {})
         names = [probe.get("call", probe.get("global")),
@@ -187,8 +190,9 @@ class Artefacts:
                    if isinstance(arg, dict) and "__global__" in arg)]
         for missing in names:  # the exporter's own words for a name the notebook lacks
             if kind == "NameError" and message == f"name '{missing}' is not defined":
-                return f"the notebook does not define {missing} (did its cell run?)"
-        return f"{self._subject(name)} raised {_exception(kind)}"
+                raise StudentCodeError(
+                    f"the notebook does not define {missing} (did its cell run?)")
+        raise StudentCodeRaised(f"{self._subject(name)} raised {_exception(kind)}")
 
     def _decode(self, data: Any, name: str) -> Value:
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):

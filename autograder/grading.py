@@ -161,6 +161,7 @@ def grade(
     """
     results: list[SubmissionResult] = []
     todo: dict[str, list[Submission]] = {}
+    versions = {a: checks_version(a) for a in {sub.assignment for sub in submissions} - {None}}
     for sub in submissions:
         if sub.assignment is None:
             results.append(SubmissionResult(
@@ -170,9 +171,9 @@ def grade(
         elif sub.found is not None:
             results.append(_nothing_to_grade(sub))
         else:
-            version = checks_version(sub.assignment)
             stored = None if (store is None or regrade) else store.get(
-                sub.student, sub.assignment, sub.notebook.name, submission_digest(sub), version)
+                sub.student, sub.assignment, sub.notebook.name, submission_digest(sub),
+                versions[sub.assignment])
             if stored is not None:
                 progress(f"kept {sub.key}: unchanged since it was graded")
                 results.append(stored)
@@ -186,7 +187,7 @@ def grade(
         with tempfile.TemporaryDirectory(prefix="rnnkit-grade-") as tmp:
             tmpdir = Path(tmp)
             tmpdir.chmod(0o711)  # sandboxes may enter their own folder, not list the others
-            runs = _Runs(tmpdir, hide, workers or course_config.PARALLEL_RUNS, progress)
+            runs = _Runs(tmpdir, hide, workers or course_config.PARALLEL_RUNS, progress, versions)
             results += runs.grade(batches, store)
     order = {sub.key: i for i, sub in enumerate(submissions)}
     return sorted(results, key=lambda r: order.get(f"{r.student}/{r.assignment}/{r.notebook}", 0))
@@ -242,8 +243,9 @@ class _Runs:
     """The sandbox runs of one `grade()` call, on a pool of threads, and their checks."""
 
     def __init__(self, tmpdir: Path, hide: tuple[Path, ...], workers: int,
-                 progress: Callable[[str], None]) -> None:
+                 progress: Callable[[str], None], versions: dict[str, str]) -> None:
         self.tmpdir, self.hide, self.workers, self.progress = tmpdir, hide, workers, progress
+        self.versions = versions  # of each assignment's checks, hashed once per grade() call
         self.stopping = threading.Event()
         self._names = itertools.count()
 
@@ -370,9 +372,8 @@ class _Runs:
             self.progress(f"checked {len(gradable)} {assignment} submission(s) in "
                           f"{time.monotonic() - started:.1f} s")
         if store is not None:
-            version = checks_version(assignment)
             for run in gradable:
-                store.put(run.result, version)
+                store.put(run.result, self.versions[assignment])
         return [run.result for run in runs]
 
     def _trusted(self, assignment: str, runs: list[_Run]) -> list[dict]:

@@ -90,21 +90,29 @@ def _mount(libc: ctypes.CDLL, source: str, target: str, fstype: str | None, flag
                       None if data is None else os.fsencode(data)), what)
 
 
-def _cover_keeping(libc: ctypes.CDLL, folder: Path, keep: Path, mode: str) -> None:
-    """Cover `folder` with an empty tmpfs, then bind `keep` (a folder inside it) back where it
-    was: of everything under `folder`, only `keep` stays visible."""
-    handle = os.open(keep, os.O_RDONLY | _O_PATH | os.O_DIRECTORY)
+def _cover_keeping(libc: ctypes.CDLL, folder: Path, keep: list[Path], mode: str) -> None:
+    """Cover `folder` with an empty tmpfs, then bind each path of `keep` (inside it) back where
+    it was: of everything under `folder`, only those stay visible."""
+    keep = [path for path in keep  # a path inside another kept one comes back with it
+            if not any(path != other and path.is_relative_to(other) for other in keep)]
+    handles = {path: os.open(path, os.O_RDONLY | _O_PATH) for path in sorted(set(keep))}
     try:
         _mount(libc, "tmpfs", str(folder), "tmpfs", _MS_NOSUID | _MS_NODEV,
                f"size=64m,mode={mode}", f"cover {folder}")
-        for part in reversed([keep, *keep.parents]):
-            if part.is_relative_to(folder) and part != folder and not part.exists():
-                part.mkdir()
-                part.chmod(0o711)  # enterable by the sandbox's user, not listable
-        _mount(libc, f"/proc/self/fd/{handle}", str(keep), None, _MS_BIND | _MS_REC, None,
-               f"keep {keep}")
+        for path, handle in handles.items():
+            for part in reversed(path.parents):
+                if part.is_relative_to(folder) and part != folder and not part.exists():
+                    part.mkdir()
+                    part.chmod(0o711)  # enterable by the sandbox's user, not listable
+            if os.path.isdir(f"/proc/self/fd/{handle}"):
+                path.mkdir()
+            else:
+                path.touch()
+            _mount(libc, f"/proc/self/fd/{handle}", str(path), None, _MS_BIND | _MS_REC, None,
+                   f"keep {path}")
     finally:
-        os.close(handle)
+        for handle in handles.values():
+            os.close(handle)
 
 
 def isolate(hidden: list[str], needed: list[str], staging: Path, box: Path, uid: int) -> None:
@@ -138,19 +146,22 @@ def isolate(hidden: list[str], needed: list[str], staging: Path, box: Path, uid:
             _mount(libc, "tmpfs", folder, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV,
                    "size=4k,mode=0555", f"hide {folder}")
     box = box.resolve()
+    reachable = [box, *(Path(path).resolve() for path in needed)]
     kept = False
     for folder in SCRATCH:
         path = Path(folder)
         if not path.is_dir() or path.is_symlink():
             continue
-        if box.is_relative_to(path.resolve()):
-            _cover_keeping(libc, path.resolve(), box, "1777")
-            kept = True
+        root = path.resolve()
+        inside = [p for p in reachable if p.is_relative_to(root) and p != root]
+        if inside:  # the grader's folders, or Python itself, live there: keep just those
+            _cover_keeping(libc, root, inside, "1777")
+            kept = kept or box in inside
         else:
             _mount(libc, "tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV,
                    "size=256m,mode=1777", f"scratch {folder}")
     if not kept:  # the grading run's folder is elsewhere: hide the other sandboxes' boxes
-        _cover_keeping(libc, box.parent, box, "0711")
+        _cover_keeping(libc, box.parent, [box], "0711")
     # A /proc of this PID namespace: no other process of the machine is listed in it.
     _mount(libc, "proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None,
            "mount /proc")

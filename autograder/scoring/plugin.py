@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-from autograder.boundary import Artefacts, StudentCodeError
+from autograder.boundary import Artefacts, StudentCodeError, StudentCodeRaised
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,8 +56,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def student_message(headline: str, exc: BaseException) -> str:
     """The message a student reads for a failed check."""
     if isinstance(exc, StudentCodeError):
-        # "f(...) raised X": the code was checked and failed; anything else left nothing to check
-        lead = "The grader ran your code:" if " raised " in str(exc) else \
+        lead = "The grader ran your code:" if isinstance(exc, StudentCodeRaised) else \
             "Your code could not be checked:"
         return f"{headline} {lead} {exc}"
     if isinstance(exc, AssertionError):  # CheckFailed, or a plain assert in a check
