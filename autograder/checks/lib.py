@@ -14,8 +14,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.boundary import (DEFAULT_MODEL_CAPS, Artefacts, ExportedModel,
-                                 StudentCodeError, a_class)
+from autograder.boundary import (
+    DEFAULT_MODEL_CAPS,
+    Artefacts,
+    ExportedModel,
+    StudentCodeError,
+    a_class,
+)
 from course_config import ModelCaps
 
 RECURRENT_LAYERS = ("SimpleRNN", "LSTM", "GRU")

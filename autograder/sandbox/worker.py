@@ -229,6 +229,8 @@ def run(job: dict) -> dict:
     status: dict = {"cell_errors": [], "exported": False, "failure": None, "isolated": False,
                     "skipped_cells": [], "busy": False, "cpu_seconds": 0.0}
     limits = Limits(**job["limits"])
+    # Read before isolating: the kit's files may sit where the sandbox cannot see (under /tmp).
+    exporter = Path(job["exporter"]).read_text(encoding="utf-8")
     if isolation.available() and limits.uid is not None:
         try:
             needed = [sys.prefix, sys.base_prefix, os.path.realpath(sys.executable),
@@ -242,7 +244,7 @@ def run(job: dict) -> dict:
     limits.apply()
     cells = list(nbformat.read(job["notebook"], as_version=4).cells)
     export_cell = nbformat.v4.new_code_cell(EXPORT_TEMPLATE.format(
-        source=Path(job["exporter"]).read_text(encoding="utf-8"),
+        source=exporter,
         probes=job["probes"], outdir=job["outdir"]))
     budget = Budget(limits.cell_cpu_seconds, limits.notebook_cpu_seconds)
     budget.start()
