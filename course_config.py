@@ -213,6 +213,10 @@ TRUSTED_MEMORY_BYTES = 12 * 2**30
 TRUSTED_SECONDS_PER_SUBMISSION = 120
 """Wall-clock limit of the trusted checks, per submission of a batch (plus a minute)."""
 
+CANARY_SECONDS = 600
+"""A grading process repeats its canary run (a known-good notebook through the sandbox and the
+checks) when the last one that passed is older than this; every process starts with one."""
+
 CHECK_BATCH = 8
 """Submissions whose checks run in one trusted process; results are stored after each batch."""
 

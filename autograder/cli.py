@@ -23,6 +23,7 @@ def _assignments(names: list[str]) -> list[str]:
 def cmd_grade(args: argparse.Namespace) -> int:
     from autograder.discovery import DiscoveryError, find_submissions
     from autograder.grading import GraderError, grade
+    from autograder.progress import reporter
     from autograder.reports import table, write_json
     from autograder.store import GradeStore
 
@@ -31,14 +32,27 @@ def cmd_grade(args: argparse.Namespace) -> int:
     except DiscoveryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    log = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
     store = GradeStore(args.store) if args.store else None
+    report = reporter(args.quiet)
     try:
-        results = grade(submissions, progress=log, store=store, regrade=args.regrade,
-                        workers=args.workers)
+        if args.scheduler or args.cluster:
+            from autograder.cluster import ClusterError, connect, grade_on_cluster
+
+            try:
+                with connect(args.scheduler, args.cluster, report.log) as client:
+                    results = grade_on_cluster(submissions, client, progress=report,
+                                               store=store, regrade=args.regrade)
+            except ClusterError as exc:
+                print(f"error: {exc}; nothing was graded on the cluster", file=sys.stderr)
+                return 3
+        else:
+            results = grade(submissions, progress=report, store=store, regrade=args.regrade,
+                            workers=args.workers)
     except GraderError as exc:
         print(f"error: the grader is broken, no grades were written: {exc}", file=sys.stderr)
         return 3
+    finally:
+        report.close()
     print(table(results, details=not args.brief))
     if args.json:
         write_json(results, args.json)
@@ -116,7 +130,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if status:
         return status
     return cmd_grade(argparse.Namespace(paths=[args.out], json=args.json, quiet=False,
-                                        brief=False, store=None, regrade=False, workers=None))
+                                        brief=False, store=None, regrade=False, workers=None,
+                                        scheduler=None, cluster=None))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -138,8 +153,15 @@ def parser() -> argparse.ArgumentParser:
                         "submissions unchanged since (resume after a crash or Ctrl-C)")
     g.add_argument("--regrade", action="store_true",
                    help="with --store: grade again even if unchanged")
-    g.add_argument("--workers", type=_positive, metavar="N",
-                   help="notebooks run at once (default: the machine's cores, at most 4)")
+    where = g.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive, metavar="N",
+                       help="notebooks run at once on this machine (default: its cores, at "
+                            "most 4)")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="grade on the Dask cluster of this scheduler (its workers need the "
+                            "kit at this version, no shared files)")
+    where.add_argument("--cluster", metavar="local:N",
+                       help="start a Dask cluster of N worker processes here and grade on it")
     g.add_argument("--brief", action="store_true", help="one line per submission, no messages")
     g.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     g.set_defaults(func=cmd_grade)

@@ -35,9 +35,10 @@ from autograder.boundary import MAX_MODEL_BYTES
 from autograder.checks import assignment_probes, check_points
 from autograder.discovery import Submission
 from autograder.notebook_io import NotebookError, digest, grade_id, read_notebook
+from autograder.progress import Reporter, as_reporter
 from autograder.sandbox import isolation
 from autograder.sandbox.limits import Limits
-from autograder.sandbox.runner import RunResult, kill_descendants, run_notebook
+from autograder.sandbox.runner import RunResult, kill_descendants, run_notebook, sandbox_python
 from autograder.scoring.results import CheckResult, SubmissionResult
 from autograder.store import GradeStore, checks_version
 
@@ -142,9 +143,66 @@ def _clean_env() -> dict[str, str]:
         "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
 
 
+@dataclasses.dataclass
+class Plan:
+    """What a grading run has to do: results it already has, and submissions to grade."""
+
+    done: list[SubmissionResult]
+    """Results known without running anything: stored ones, and submissions that cannot be
+    graded as handed in (no notebook, no known assignment)."""
+    todo: dict[str, list[Submission]]
+    """Submissions to run, by assignment."""
+    versions: dict[str, str]
+    """Each assignment's checks, hashed once per run (what a stored result must match)."""
+
+    def batches(self, size: int = course_config.CHECK_BATCH) -> list[tuple[str, list[Submission]]]:
+        """The submissions to run, as (assignment, up to `size` submissions) batches."""
+        return [(assignment, subs[start:start + size]) for assignment, subs in self.todo.items()
+                for start in range(0, len(subs), size)]
+
+
+def plan(submissions: list[Submission], store: GradeStore | None = None,
+         regrade: bool = False, report: Reporter | None = None) -> Plan:
+    """Sort `submissions` into results known already and submissions to grade."""
+    report = report or Reporter()
+    done: list[SubmissionResult] = []
+    todo: dict[str, list[Submission]] = {}
+    versions = {a: checks_version(a) for a in {sub.assignment for sub in submissions} - {None}}
+    for sub in submissions:
+        if sub.assignment is None:
+            done.append(SubmissionResult(
+                sub.student, "?", sub.notebook.name,
+                problem="cannot tell which assignment this notebook is for: keep the "
+                        "notebook's name and folder as released"))
+        elif sub.found is not None:
+            done.append(_nothing_to_grade(sub))
+        else:
+            stored = None if (store is None or regrade) else store.get(
+                sub.student, sub.assignment, sub.notebook.name, submission_digest(sub),
+                versions[sub.assignment])
+            if stored is not None:
+                report.log(f"kept {sub.key}: unchanged since it was graded")
+                done.append(stored)
+            else:
+                todo.setdefault(sub.assignment, []).append(sub)
+    return Plan(done, todo, versions)
+
+
+def in_order(results: list[SubmissionResult],
+             submissions: list[Submission]) -> list[SubmissionResult]:
+    """`results` in the order their submissions were given."""
+    order = {sub.key: i for i, sub in enumerate(submissions)}
+    return sorted(results, key=lambda r: order.get(f"{r.student}/{r.assignment}/{r.notebook}", 0))
+
+
+def failed(result: SubmissionResult) -> bool:
+    """Whether a submission could not be run as a whole (what progress counts as failed)."""
+    return bool(result.ungraded or result.problem)
+
+
 def grade(
     submissions: list[Submission],
-    progress: Callable[[str], None] = lambda line: None,
+    progress: Reporter | Callable[[str], None] | None = None,
     store: GradeStore | None = None,
     regrade: bool = False,
     workers: int | None = None,
@@ -157,40 +215,30 @@ def grade(
     hit a wall-clock limit while the machine was busy is graded again alone; still busy, it is
     left ungraded, never given a 0. With a `store`, each batch's results are saved as soon as
     they exist, and a submission whose stored result graded the same notebook with the same
-    checks is not graded again (unless `regrade`).
+    checks is not graded again (unless `regrade`). `progress` hears of each result as it comes.
     """
-    results: list[SubmissionResult] = []
-    todo: dict[str, list[Submission]] = {}
-    versions = {a: checks_version(a) for a in {sub.assignment for sub in submissions} - {None}}
-    for sub in submissions:
-        if sub.assignment is None:
-            results.append(SubmissionResult(
-                sub.student, "?", sub.notebook.name,
-                problem="cannot tell which assignment this notebook is for: keep the "
-                        "notebook's name and folder as released"))
-        elif sub.found is not None:
-            results.append(_nothing_to_grade(sub))
-        else:
-            stored = None if (store is None or regrade) else store.get(
-                sub.student, sub.assignment, sub.notebook.name, submission_digest(sub),
-                versions[sub.assignment])
-            if stored is not None:
-                progress(f"kept {sub.key}: unchanged since it was graded")
-                results.append(stored)
-            else:
-                todo.setdefault(sub.assignment, []).append(sub)
-    if todo:
-        batches = [(assignment, subs[start:start + course_config.CHECK_BATCH])
-                   for assignment, subs in todo.items()
-                   for start in range(0, len(subs), course_config.CHECK_BATCH)]
-        hide = secret_folders([sub for subs in todo.values() for sub in subs], store)
+    report = as_reporter(progress)
+    work = plan(submissions, store, regrade, report)
+    report.start(len(submissions))
+    results = list(work.done)
+    for result in work.done:
+        report.finished(f"{result.student}/{result.assignment}: kept", failed(result))
+    if work.todo:
+        hide = secret_folders([sub for subs in work.todo.values() for sub in subs], store)
         with tempfile.TemporaryDirectory(prefix="rnnkit-grade-") as tmp:
             tmpdir = Path(tmp)
             tmpdir.chmod(0o711)  # sandboxes may enter their own folder, not list the others
-            runs = _Runs(tmpdir, hide, workers or course_config.PARALLEL_RUNS, progress, versions)
-            results += runs.grade(batches, store)
-    order = {sub.key: i for i, sub in enumerate(submissions)}
-    return sorted(results, key=lambda r: order.get(f"{r.student}/{r.assignment}/{r.notebook}", 0))
+            runs = _Runs(tmpdir, hide, workers or course_config.PARALLEL_RUNS, report,
+                         work.versions)
+            results += runs.grade(work.batches(), store)
+    report.close()
+    return in_order(results, submissions)
+
+
+def summary(result: SubmissionResult) -> str:
+    """One line of progress: whose submission, and its score."""
+    score = "ungraded" if result.ungraded else f"{result.score:g}/{result.max_score:g}"
+    return f"{result.student}/{result.assignment}: {score}"
 
 
 def _nothing_to_grade(sub: Submission) -> SubmissionResult:
@@ -228,6 +276,23 @@ def check_assignment(notebook, assignment: str) -> None:
                                 f"submitted as {assignment!r}")
 
 
+_canary_passed: dict[tuple[str, ...], float] = {}
+"""When the canary last passed in this process, by what it proved (see `_canary_key`)."""
+
+
+def _canary_key() -> tuple[str, ...]:
+    """What a canary run proves: this sandbox Python and this kit, under these limits."""
+    return (sandbox_python(), str(isolation.available()), checks_version("canary"))
+
+
+def _canary_due() -> bool:
+    """Whether a grading run must start with the canary: it has not passed in this process
+    with the same sandbox Python and kit within `CANARY_SECONDS`. A long-lived grader (a
+    cluster worker, a test session) then pays for it once every few minutes, not per batch."""
+    passed = _canary_passed.get(_canary_key())
+    return passed is None or time.monotonic() - passed > course_config.CANARY_SECONDS
+
+
 @dataclasses.dataclass
 class _Run:
     """One submission's sandbox run, on its way to the trusted checks."""
@@ -243,8 +308,8 @@ class _Runs:
     """The sandbox runs of one `grade()` call, on a pool of threads, and their checks."""
 
     def __init__(self, tmpdir: Path, hide: tuple[Path, ...], workers: int,
-                 progress: Callable[[str], None], versions: dict[str, str]) -> None:
-        self.tmpdir, self.hide, self.workers, self.progress = tmpdir, hide, workers, progress
+                 report: Reporter, versions: dict[str, str]) -> None:
+        self.tmpdir, self.hide, self.workers, self.report = tmpdir, hide, workers, report
         self.versions = versions  # of each assignment's checks, hashed once per grade() call
         self.stopping = threading.Event()
         self._names = itertools.count()
@@ -252,12 +317,13 @@ class _Runs:
     def grade(self, batches: list[tuple[str, list[Submission]]],
               store: GradeStore | None) -> list[SubmissionResult]:
         pool = ThreadPoolExecutor(max_workers=self.workers)
-        futures = [pool.submit(self._canary)]
+        futures = [pool.submit(self._canary)] if _canary_due() else []
         try:
             planned = [(assignment, [pool.submit(self._run_one, assignment, sub) for sub in subs])
                        for assignment, subs in batches]
             futures += [future for _, batch in planned for future in batch]
-            futures[0].result()  # no grade is kept before the canary passed
+            if futures:
+                futures[0].result()  # no grade is kept before the canary passed
             results: list[SubmissionResult] = []
             again: list[tuple[str, _Run]] = []
             for assignment, batch in planned:
@@ -265,7 +331,7 @@ class _Runs:
                 again += [(assignment, run) for run in done if run.busy]
                 results += self._check(assignment, [run for run in done if not run.busy], store)
             for assignment, run in again:  # every other run is over: these run alone now
-                self.progress(f"grading {run.sub.key} again, alone: the machine was busy")
+                self.report.log(f"grading {run.sub.key} again, alone: the machine was busy")
                 rerun = self._run_one(assignment, run.sub)
                 rerun.result.note = ("graded again alone: its first run hit a wall-clock limit "
                                      "while the machine was busy")
@@ -321,6 +387,7 @@ class _Runs:
         if why:
             raise GraderError("the grader's own test notebook failed, so the grading "
                               f"environment is broken and nothing was graded: {why}")
+        _canary_passed[_canary_key()] = time.monotonic()
 
     def _run_one(self, assignment: str, sub: Submission) -> _Run:
         started = time.monotonic()
@@ -343,6 +410,7 @@ class _Runs:
             run.entry["failure"] = result.problem = sandbox.failure
             run.busy = sandbox.busy
             result.cpu_seconds = round(sandbox.cpu_seconds, 2)
+            result.stages = dict(sandbox.stages)
             if sandbox.grader_error:
                 result.ungraded = sandbox.grader_error
             elif sandbox.busy:
@@ -353,7 +421,7 @@ class _Runs:
                                   "killed the kernel or could not be stopped, and were skipped")
         result.seconds = time.monotonic() - started
         why = result.ungraded or result.problem
-        self.progress(f"ran {sub.key} in {result.seconds:.1f} s" + (f" ({why})" if why else ""))
+        self.report.log(f"ran {sub.key} in {result.seconds:.1f} s" + (f" ({why})" if why else ""))
         return run
 
     def _check(self, assignment: str, runs: list[_Run],
@@ -364,16 +432,21 @@ class _Runs:
             run.entry["id"] = f"s{index}"
         started = time.monotonic()
         rows = self._trusted(assignment, gradable)
+        share = round((time.monotonic() - started) / max(1, len(gradable)), 3)
         for run in gradable:
+            run.result.stages["checks"] = share
+            run.result.seconds = round(run.result.seconds + share, 3)
             run.result.checks = [
                 CheckResult(**{k: v for k, v in row.items() if k != "submission"})
                 for row in rows if row["submission"] == run.entry["id"]]
         if gradable:
-            self.progress(f"checked {len(gradable)} {assignment} submission(s) in "
-                          f"{time.monotonic() - started:.1f} s")
+            self.report.log(f"checked {len(gradable)} {assignment} submission(s) in "
+                            f"{time.monotonic() - started:.1f} s")
         if store is not None:
             for run in gradable:
                 store.put(run.result, self.versions[assignment])
+        for run in runs:
+            self.report.finished(summary(run.result), failed(run.result))
         return [run.result for run in runs]
 
     def _trusted(self, assignment: str, runs: list[_Run]) -> list[dict]:

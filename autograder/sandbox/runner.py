@@ -44,6 +44,9 @@ class RunResult:
     """The sandbox itself failed (the kit, not the notebook): the run cannot be graded. For
     the operator only: it may hold text the student's code printed."""
     cpu_seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+    """Wall-clock seconds by stage: setup (the box), worker (its start and end), isolate,
+    kernel_start, cells, export."""
 
 
 RUN_TAG = "RNNKIT_SANDBOX_RUN"
@@ -152,6 +155,7 @@ def run_notebook(
            "JUPYTER_RUNTIME_DIR": str(control / "runtime"), "IPYTHONDIR": str(control / "ipython"),
            "MPLCONFIGDIR": str(control / "mpl"), "JUPYTER_PLATFORM_DIRS": "1",
            "CUDA_VISIBLE_DEVICES": "", "USER": "student", "LOGNAME": "student"}
+    setup = time.monotonic() - started
     cpu_before = psutil.cpu_times()
     failure, busy = None, False
     # A file, not a pipe: a worker that writes much cannot block on it.
@@ -172,6 +176,7 @@ def run_notebook(
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             kill_descendants(tag)
+        process = time.monotonic() - started - setup
         errors.seek(max(0, os.fstat(errors.fileno()).st_size - 4000))
         stderr = errors.read()
 
@@ -197,12 +202,16 @@ def run_notebook(
         failure = "the notebook's results were not exported"
     cell_errors = status.get("cell_errors") if isinstance(status.get("cell_errors"), list) else []
     cpu = status.get("cpu_seconds")
+    stages = {k: float(v) for k, v in (status.get("stages") or {}).items()
+              if isinstance(k, str) and isinstance(v, (int, float))}
+    stages = {"setup": round(setup, 3),
+              "worker": round(max(0.0, process - sum(stages.values())), 3), **stages}
     return RunResult(
         outdir, failure, cell_errors, time.monotonic() - started,
         isolated=bool(status.get("isolated")),
         skipped_cells=[c for c in status.get("skipped_cells", []) if isinstance(c, int)],
         busy=busy or status.get("busy") is True, grader_error=grader_error,
-        cpu_seconds=float(cpu) if isinstance(cpu, (int, float)) else 0.0,
+        cpu_seconds=float(cpu) if isinstance(cpu, (int, float)) else 0.0, stages=stages,
     )
 
 

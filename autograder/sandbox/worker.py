@@ -183,11 +183,16 @@ def _error_of(cell: nbformat.NotebookNode) -> str | None:
     return None
 
 
+def _add(stages: dict[str, float], stage: str, seconds: float) -> None:
+    stages[stage] = round(stages.get(stage, 0.0) + seconds, 3)
+
+
 def _run_once(job: dict, cells: list, skip: set[int], export_cell: nbformat.NotebookNode,
-              current: dict, budget: Budget) -> list[dict]:
+              current: dict, budget: Budget, stages: dict[str, float]) -> list[dict]:
     """Run the cells (but `skip`) and the export in one kernel; return the cells' errors.
 
-    `current["index"]` tells, if the kernel dies, which cell was running.
+    `current["index"]` tells, if the kernel dies, which cell was running; `stages` adds up
+    the wall-clock seconds of kernel starts, cells and the export.
     """
     notebook = nbformat.v4.new_notebook(cells=[*cells, export_cell])
     limits = job["limits"]
@@ -200,9 +205,11 @@ def _run_once(job: dict, cells: list, skip: set[int], export_cell: nbformat.Note
     )
     client.budget = budget
     errors: list[dict] = []
+    started = time.monotonic()
     # What the kernel prints outside cells stays in the sandbox: it could carry hidden inputs.
     with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         budget.kernel = psutil.Process(km.provisioner.process.pid)
+        _add(stages, "kernel_start", time.monotonic() - started)
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type != "code" or index in skip:
                 continue
@@ -213,6 +220,8 @@ def _run_once(job: dict, cells: list, skip: set[int], export_cell: nbformat.Note
                 client.execute_cell(cell, index)
             finally:
                 budget.end_cell()
+                _add(stages, "cells" if index < len(cells) else "export",
+                     time.monotonic() - client.cell_started[0])
             error = _error_of(cell)
             if index in budget.over_cells:
                 error = (f"the cell used more than its {limits['cell_cpu_seconds']:g} CPU "
@@ -226,8 +235,9 @@ def _run_once(job: dict, cells: list, skip: set[int], export_cell: nbformat.Note
 
 def run(job: dict) -> dict:
     """Run the notebook described by `job` and return the status report."""
+    started = time.monotonic()
     status: dict = {"cell_errors": [], "exported": False, "failure": None, "isolated": False,
-                    "skipped_cells": [], "busy": False, "cpu_seconds": 0.0}
+                    "skipped_cells": [], "busy": False, "cpu_seconds": 0.0, "stages": {}}
     limits = Limits(**job["limits"])
     # Read before isolating: the kit's files may sit where the sandbox cannot see (under /tmp).
     exporter = Path(job["exporter"]).read_text(encoding="utf-8")
@@ -242,6 +252,7 @@ def run(job: dict) -> dict:
             status["isolation_error"] = str(exc)
     isolation.become_subreaper()  # orphans' CPU time is counted, and they can be killed
     limits.apply()
+    _add(status["stages"], "isolate", time.monotonic() - started)
     cells = list(nbformat.read(job["notebook"], as_version=4).cells)
     export_cell = nbformat.v4.new_code_cell(EXPORT_TEMPLATE.format(
         source=exporter,
@@ -266,7 +277,7 @@ def _run_cells(status: dict, cells: list, export_cell: nbformat.NotebookNode, jo
     for _ in range(MAX_RESTARTS + 1):
         current = {"index": None}
         try:
-            errors = _run_once(job, cells, skip, export_cell, current, budget)
+            errors = _run_once(job, cells, skip, export_cell, current, budget, status["stages"])
         except MachineBusy:
             status["busy"] = True
             status["failure"] = "the machine was too busy to run the notebook in time"

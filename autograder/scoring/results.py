@@ -38,6 +38,9 @@ class SubmissionResult:
     sandbox, a machine too busy): it has no score, and must be graded again."""
     note: str | None = None
     """Anything else the instructor should know about how it was graded."""
+    stages: dict[str, float] = field(default_factory=dict)
+    """Where its grading time went, in wall-clock seconds: the sandbox's stages (setup,
+    worker, isolate, kernel_start, cells, export) and its share of the trusted checks."""
 
     @property
     def score(self) -> float:
@@ -58,6 +61,6 @@ class SubmissionResult:
     def from_dict(cls, data: dict) -> SubmissionResult:
         checks = [CheckResult(**c) for c in data.get("checks", [])]
         fields = {k: data[k] for k in ("student", "assignment", "notebook", "problem", "digest",
-                                       "seconds", "cpu_seconds", "ungraded", "note")
+                                       "seconds", "cpu_seconds", "ungraded", "note", "stages")
                   if k in data}
         return cls(checks=checks, **fields)
