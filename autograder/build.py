@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import filecmp
+import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import nbformat
 
 import course_config
 from autograder.notebook_io import write_notebook
+from autograder.progress import Reporter
 
 ROOT = Path(course_config.ROOT)
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
@@ -81,15 +84,53 @@ def generate_solutions(assignment: str, solutions_root: Path) -> Path:
     return out
 
 
-def build(assignments: list[str]) -> None:
+STAMPS = ROOT / "release" / ".built-from.json"
+"""For each assignment, the digest of the sources its committed release was built from."""
+
+
+def source_digest(assignment: str) -> str:
+    """Hash of what an assignment's release and solution are built from."""
+    digest = hashlib.sha256()
+    for path in [*sorted((ROOT / "source" / assignment).iterdir()), Path(__file__)]:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _stamps() -> dict[str, str]:
+    try:
+        stamps = json.loads(STAMPS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stamps if isinstance(stamps, dict) else {}
+
+
+def is_built(assignment: str) -> bool:
+    """Whether release/ and solutions/ were built from the sources as they are now."""
+    return (_stamps().get(assignment) == source_digest(assignment)
+            and (ROOT / "release" / assignment).is_dir()
+            and (ROOT / "solutions" / assignment).is_dir())
+
+
+def build(assignments: list[str], progress: Reporter | None = None) -> None:
     """Regenerate release/ and solutions/ for `assignments` in place."""
+    report = progress or Reporter()
+    report.start(len(assignments), "assignments")
     for assignment in assignments:
         generate_release(assignment, ROOT / "release")
         generate_solutions(assignment, ROOT / "solutions")
+        stamps = _stamps() | {assignment: source_digest(assignment)}
+        STAMPS.write_text(json.dumps(dict(sorted(stamps.items())), indent=1) + "\n",
+                          encoding="utf-8")
+        report.finished(f"built {assignment}")
+    report.close()
 
 
-def drift(assignments: list[str]) -> list[str]:
-    """Files whose committed release or solution differs from a fresh build (empty: no drift)."""
+def drift(assignments: list[str], progress: Reporter | None = None) -> list[str]:
+    """Files whose committed release or solution differs from a fresh build, and assignments
+    whose build stamp is not of their current sources (empty: no drift)."""
+    report = progress or Reporter()
+    report.start(len(assignments), "assignments")
     differences = []
     with tempfile.TemporaryDirectory(prefix="rnnkit-build-") as tmp:
         fresh = Path(tmp)
@@ -98,6 +139,11 @@ def drift(assignments: list[str]) -> list[str]:
             generate_solutions(assignment, fresh / "solutions")
             for kind in ("release", "solutions"):
                 differences += _compare(fresh / kind / assignment, ROOT / kind / assignment)
+            if _stamps().get(assignment) != source_digest(assignment):
+                differences.append(f"{STAMPS.relative_to(ROOT)}: {assignment} is not stamped "
+                                   "with its current sources")
+            report.finished(f"compared {assignment}")
+    report.close()
     return differences
 
 

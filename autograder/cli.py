@@ -67,17 +67,19 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from autograder.build import BuildError, build, drift
+    from autograder.progress import reporter
 
     assignments = _assignments(args.assignments)
+    report = reporter(getattr(args, "quiet", False))
     try:
         if args.check:
-            differences = drift(assignments)
+            differences = drift(assignments, report)
             for line in differences:
                 print(line)
             print("release/ and solutions/ match source/" if not differences else
                   "release/ or solutions/ differ from source/: run `python -m autograder build`")
             return 1 if differences else 0
-        build(assignments)
+        build(assignments, report)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -121,17 +123,32 @@ def cmd_gradebook(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Build, write the samples, and grade them."""
-    status = cmd_build(argparse.Namespace(assignments=[], check=False))
-    if status:
-        return status
-    status = cmd_samples(argparse.Namespace(assignments=[], out=args.out, train_models=False,
-                                            force=False))
-    if status:
-        return status
-    return cmd_grade(argparse.Namespace(paths=[args.out], json=args.json, quiet=False,
-                                        brief=False, store=None, regrade=False, workers=None,
-                                        scheduler=None, cluster=None))
+    """Build what is stale, write the samples, and grade them."""
+    import shutil
+
+    from autograder.build import is_built
+    from autograder.samples import VariantError, first_look, write_samples
+
+    stale = [a for a in ASSIGNMENT_NAMES if not is_built(a)]
+    if stale:
+        status = cmd_build(argparse.Namespace(assignments=stale, check=False))
+        if status:
+            return status
+    shutil.rmtree(args.out, ignore_errors=True)
+    try:
+        written = write_samples(ASSIGNMENT_NAMES, args.out, None if args.all else first_look)
+    except VariantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(written)} sample submissions under {args.out}", file=sys.stderr)
+    status = cmd_grade(argparse.Namespace(paths=[args.out], json=args.json, quiet=False,
+                                          brief=False, store=None, regrade=False, workers=None,
+                                          scheduler=None, cluster=None))
+    if not args.all:
+        print("\nThat was the solution and one mistake of each assignment. "
+              "`python -m autograder demo --all` grades every sample: the solutions, the "
+              "blank releases, every mistake and every other correct answer.")
+    return status
 
 
 def parser() -> argparse.ArgumentParser:
@@ -195,8 +212,14 @@ def parser() -> argparse.ArgumentParser:
                    help="nbgrader's gradebook URL (default: the course's gradebook.db)")
     n.set_defaults(func=cmd_gradebook)
 
-    d = sub.add_parser("demo", help="build, write the samples and grade them",
-                       description="The whole instructor loop on the bundled samples.")
+    d = sub.add_parser("demo", help="grade sample submissions (building what is stale first)",
+                       description="The whole instructor loop on the bundled samples: build "
+                                   "the releases that do not match their sources, write "
+                                   "sample submissions, grade them. By default, the solution "
+                                   "and one mistake of each assignment (a few minutes).")
+    d.add_argument("--all", action="store_true",
+                   help="grade every sample: blank releases, every mistake and other correct "
+                        "answers too")
     d.add_argument("--out", type=Path, default=Path("samples/submitted"))
     d.add_argument("--json", type=Path, default=Path("grades/samples.json"))
     d.set_defaults(func=cmd_demo)

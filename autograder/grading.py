@@ -8,13 +8,13 @@ run; a run that a busy machine slowed past a wall-clock limit is repeated alone 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import hashlib
 import itertools
 import json
 import os
-import resource
 import secrets
 import shutil
 import signal
@@ -98,37 +98,99 @@ def copy_saved_files(sub: Submission, assignment: str, into: Path) -> Path:
     return into
 
 
+class _Zygote:
+    """The grading process's zygote (autograder.scoring.zygote): started on first use, kept
+    for later batches and grading runs, ended with the process."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+        self.lock = threading.Lock()
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None and self.proc.poll() is None else None
+
+    def _start(self) -> subprocess.Popen:
+        if self.proc is not None and self.proc.poll() is None:
+            return self.proc
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.scoring.zygote"], cwd=ROOT,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env={**_clean_env(), "PYTHONPATH": str(ROOT)})
+        if not self.proc.stdout.readline():
+            self.proc.wait()
+            raise GraderError("the trusted checks cannot start: importing what they need "
+                              f"failed (exit {self.proc.returncode})")
+        return self.proc
+
+    def warm(self) -> None:
+        """Start importing in the background, while the first notebooks run."""
+        threading.Thread(target=self._warm, daemon=True).start()
+
+    def _warm(self) -> None:
+        with self.lock, contextlib.suppress(GraderError, OSError):
+            self._start()
+
+    def start(self, args: list[str], output: Path, status: Path, memory: int) -> int:
+        """Fork a run of pytest with `args`; its pid."""
+        request = {"args": args, "output": str(output), "status": str(status), "memory": memory}
+        with self.lock:
+            proc = self._start()
+            try:
+                proc.stdin.write((json.dumps(request) + "\n").encode())
+                proc.stdin.flush()
+                answer = proc.stdout.readline()
+            except OSError:
+                answer = b""
+            if not answer:
+                raise GraderError("the trusted checks' zygote ended unexpectedly")
+            return int(json.loads(answer)["pid"])
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+TRUSTED = _Zygote()
+atexit.register(TRUSTED.stop)
+
+
 def run_trusted_checks(assignment: str, entries: list[dict], workdir: Path) -> list[dict]:
     """Run `assignment`'s hidden checks over exported artefacts in a fresh trusted process,
     under a memory cap and a time limit (ChecksOverLimit past them; GraderError if the checks
     could not run for any other reason)."""
     workdir.mkdir(mode=0o700, exist_ok=True)
     listing, results = workdir / "submissions.json", workdir / "results.json"
+    output, status = workdir / "output.txt", workdir / "status"
     listing.write_text(json.dumps(entries), encoding="utf-8")
     results.unlink(missing_ok=True)
-    command = [
-        sys.executable, "-m", "pytest", str(CHECKS_DIR / assignment),
+    args = [
+        str(CHECKS_DIR / assignment),
         "-p", "autograder.scoring.plugin", "-p", "no:cacheprovider",
         "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(ROOT),
         "--submissions", str(listing), "--results", str(results), "-q", "--no-header", "-rN",
     ]
     seconds = course_config.TRUSTED_SECONDS_PER_SUBMISSION * len(entries) + 60
-    with tempfile.TemporaryFile() as output:
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL,
-                                env={**_clean_env(), "PYTHONPATH": str(ROOT)})
-        try:
-            memory = course_config.TRUSTED_MEMORY_BYTES
-            resource.prlimit(proc.pid, resource.RLIMIT_AS, (memory, memory))
-            code = proc.wait(timeout=seconds)
-        except subprocess.TimeoutExpired:
-            raise ChecksOverLimit(f"they took longer than {seconds} s") from None
-        finally:
-            if proc.poll() is None:  # past the limit, or the grader is stopping
-                proc.kill()
-                proc.wait()
-        output.seek(max(0, os.fstat(output.fileno()).st_size - 3000))
-        tail = output.read().decode("utf-8", "replace")
+    pid = TRUSTED.start(args, output, status, course_config.TRUSTED_MEMORY_BYTES)
+    deadline, over = time.monotonic() + seconds, False
+    try:
+        while not status.is_file():
+            if time.monotonic() > deadline and not over:
+                over = True
+                _kill(pid)
+            if TRUSTED.pid is None:
+                raise GraderError("the trusted checks' zygote ended unexpectedly")
+            time.sleep(0.05)
+    finally:
+        if not status.is_file():  # the grader is stopping
+            _kill(pid)
+    if over:
+        raise ChecksOverLimit(f"they took longer than {seconds} s")
+    code = int(status.read_text(encoding="utf-8"))
+    with open(output, "rb") as file:
+        file.seek(max(0, os.fstat(file.fileno()).st_size - 3000))
+        tail = file.read().decode("utf-8", "replace")
     if code in (0, 1) and results.is_file():
         return json.loads(results.read_text(encoding="utf-8"))
     if code < 0 or any(sign in tail for sign in ("MemoryError", "ResourceExhausted",
@@ -136,6 +198,11 @@ def run_trusted_checks(assignment: str, entries: list[dict], workdir: Path) -> l
         raise ChecksOverLimit("they ran out of memory" if code >= 0 or code == -signal.SIGABRT
                               else f"they were stopped by {signal.Signals(-code).name}")
     raise GraderError(f"the hidden checks of {assignment} could not run (exit {code}):\n{tail}")
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)  # the run and anything it started (its own session)
 
 
 def _clean_env() -> dict[str, str]:
@@ -316,6 +383,7 @@ class _Runs:
 
     def grade(self, batches: list[tuple[str, list[Submission]]],
               store: GradeStore | None) -> list[SubmissionResult]:
+        TRUSTED.warm()  # its imports overlap the first notebooks
         pool = ThreadPoolExecutor(max_workers=self.workers)
         futures = [pool.submit(self._canary)] if _canary_due() else []
         try:
@@ -346,7 +414,7 @@ class _Runs:
             raise
         finally:
             pool.shutdown(wait=True)
-            kill_descendants()  # whatever a sandbox left behind
+            kill_descendants(keep=TRUSTED.pid)  # whatever a sandbox left behind
         ungraded = {r.ungraded for r in results if r.ungraded}
         if len(results) > 1 and len(ungraded) == 1 and all(r.ungraded for r in results):
             raise GraderError("every submission failed the same way, on the grader's side: "

@@ -100,10 +100,19 @@ def apply(variant: Variant, notebook: nbformat.NotebookNode) -> nbformat.Noteboo
     return notebook
 
 
-def write_samples(assignments: list[str], out: Path) -> list[Path]:
-    """Write every sample of `assignments` as out/<student>/<assignment>/<notebook>."""
+def first_look(assignment: str) -> set[str]:
+    """The samples a newcomer sees first: the solution and the first mistake declared."""
+    mistakes = [v.student for v in variants(assignment) if v.loses]
+    return {"solution", *mistakes[:1]}
+
+
+def write_samples(assignments: list[str], out: Path,
+                  only: Callable[[str], set[str]] | None = None) -> list[Path]:
+    """Write the samples of `assignments` as out/<student>/<assignment>/<notebook>: every one,
+    or those `only(assignment)` names."""
     written = []
     for assignment in assignments:
+        chosen = None if only is None else only(assignment)
         name = course_config.ASSIGNMENTS[assignment].notebook
         source = ROOT / "source" / assignment / name
         solution = solution_notebook(source)
@@ -115,6 +124,8 @@ def write_samples(assignments: list[str], out: Path) -> list[Path]:
             notebooks[variant.student] = apply(variant, solution)
         files = handed_in_files(assignment)
         for student, notebook in notebooks.items():
+            if chosen is not None and student not in chosen:
+                continue
             path = Path(out) / student / assignment / name
             write_notebook(notebook, path)
             for filename, producer in files[student].items():

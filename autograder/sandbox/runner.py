@@ -67,11 +67,12 @@ def _tagged(process: psutil.Process, tag: str | None) -> bool:
         return False
 
 
-def kill_descendants(tag: str | None = None) -> None:
+def kill_descendants(tag: str | None = None, keep: int | None = None) -> None:
     """Kill the processes this one started that are still alive (kernels, detached children):
-    those of one sandbox run (`tag`), or all of them."""
+    those of one sandbox run (`tag`), or all of them but `keep` (its children included)."""
     isolation.kill_until_gone(
-        lambda: [p for p in psutil.Process().children(recursive=True) if _tagged(p, tag)])
+        lambda: [p for p in psutil.Process().children(recursive=True)
+                 if _tagged(p, tag) and p.pid != keep])
 
 
 def _idle_share(before: Any, after: Any) -> float:
