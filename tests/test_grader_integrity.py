@@ -125,3 +125,13 @@ def test_an_ungraded_result_has_no_score(tmp_path: Path) -> None:
     data = SubmissionResult("dave", "onehot", "onehot.ipynb", ungraded="the machine was busy")
     assert data.to_dict()["score"] is None
     assert json.loads(json.dumps(data.to_dict()))["ungraded"] == "the machine was busy"
+
+
+def test_each_result_says_where_its_time_went(sample_result) -> None:
+    result = sample_result("solution", "onehot")
+    stages = result.stages
+    assert set(stages) == {"setup", "worker", "isolate", "kernel_start", "cells", "export",
+                           "checks"}
+    assert all(seconds >= 0 for seconds in stages.values())
+    assert stages["cells"] > 0 and stages["checks"] > 0
+    assert sum(stages.values()) <= result.seconds + 1

@@ -202,6 +202,7 @@ def _run_once(job: dict, cells: list, skip: set[int], export_cell: nbformat.Note
         notebook, km=km,
         timeout=limits["cell_wall_seconds"], interrupt_on_timeout=True, allow_errors=True,
         resources={"metadata": {"path": job["workdir"]}},
+        shutdown_kernel="immediate",  # the results are exported: nothing to wait for
     )
     client.budget = budget
     errors: list[dict] = []
