@@ -42,12 +42,12 @@ def totals_rows(results: list[SubmissionResult]) -> list[list]:
     header = ["student", *assignments, *(f"{a} max" for a in assignments)]
     by_student: dict[str, dict[str, str | float]] = {}
     for r in results:
-        cell = UNGRADED if r.ungraded else r.score
+        cell = UNGRADED if r.ungraded else f"{r.score:g}"
         by_student.setdefault(r.student, {})[r.assignment] = cell
     rows = [header]
     for student in sorted(by_student):
         row = [student, *(by_student[student].get(a, "") for a in assignments)]
-        rows.append(row + [out_of[a] for a in assignments])
+        rows.append(row + [f"{out_of[a]:g}" for a in assignments])
     return rows
 
 
