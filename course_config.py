@@ -259,7 +259,7 @@ def cell_timeout(assignment: str | None) -> int:
     return max(a.cell_wall_seconds for a in ASSIGNMENTS.values())
 
 
-def configure(c, argv: list[str] | None = None) -> None:  # noqa: ANN001 (a traitlets Config)
+def configure(c, argv: list[str] | None = None) -> None:
     """Put the course's settings into nbgrader's config `c` (nbgrader_config.py calls this)."""
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.root = ROOT

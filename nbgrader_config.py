@@ -9,6 +9,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from course_config import configure  # noqa: E402
+from course_config import configure
 
 configure(get_config())  # noqa: F821

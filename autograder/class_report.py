@@ -53,7 +53,7 @@ class SameFile:
     students: tuple[str, ...]
 
 
-def _png(fig) -> str:  # noqa: ANN001 (a matplotlib Figure)
+def _png(fig) -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()

@@ -48,7 +48,7 @@ def read_roster(path: Path | None) -> dict[str, dict[str, str]]:
                 for row in csv.DictReader(fh) if (row.get("id") or "").strip()}
 
 
-def _fill_student(gradebook, student: str, roster: dict[str, dict[str, str]]) -> None:  # noqa: ANN001
+def _fill_student(gradebook, student: str, roster: dict[str, dict[str, str]]) -> None:
     """Create `student` if need be, and fill in from the roster what the gradebook lacks."""
     record = gradebook.update_or_create_student(student)
     for key, value in roster.get(student, {}).items():

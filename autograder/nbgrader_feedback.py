@@ -13,6 +13,7 @@ message a failed check gives is the one written for students).
 from __future__ import annotations
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 HIDDEN_NOTE = "# (hidden tests ran here)"
@@ -51,7 +52,10 @@ def _clean_output(output: dict) -> dict | None:
 class HideHiddenTests(Preprocessor):
     """Remove hidden test blocks, and what they printed, from the cells of a feedback notebook."""
 
-    def preprocess_cell(self, cell, resources, index):  # noqa: ANN001 (nbconvert's signature)
+    enabled = Bool(True, help="nbconvert runs a registered preprocessor only if enabled").tag(
+        config=True)
+
+    def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and BEGIN in cell.source:
             cell.source = without_hidden_block(cell.source)
             cell.outputs = [out for out in map(_clean_output, cell.outputs) if out is not None]

@@ -96,7 +96,7 @@ def submitted(tmp_path: Path) -> Path:
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, check=False)
 
 
 def test_feedback_pages_say_every_check_and_nothing_hidden(results_file: Path,
@@ -198,8 +198,32 @@ def test_report_renders_in_a_headless_browser(results_file: Path, submitted: Pat
          "--no-first-run", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
          "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
-        capture_output=True, text=True, timeout=120)
+        capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     widths = re.findall(r'<img[^>]*data-rendered="(\d+)"', proc.stdout)
     assert len(widths) == out.read_text().count("<img ") == 3, proc.stdout[:2000]
     assert all(int(w) > 100 for w in widths), widths
+
+
+def test_nbgrader_feedback_preprocessor_hides_hidden_tests() -> None:
+    import nbformat
+    from nbconvert.exporters import HTMLExporter
+
+    from autograder.nbgrader_feedback import HideHiddenTests
+
+    source = nbformat.read(str(ROOT / "source" / "onehot" / NOTEBOOK), as_version=4)
+    cell = next(c for c in source.cells if "BEGIN HIDDEN TESTS" in c.source)
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout",
+                               text="OK: each character once\nvocabulary_is_sorted_and_unique: "
+                                    "passed\n"),
+        nbformat.v4.new_output("error", ename="AssertionError", evalue="build_vocabulary should",
+                               traceback=[f"File {ROOT}/autograder/inkernel.py", "run_check(...)"]),
+    ]
+    exporter = HTMLExporter()
+    exporter.register_preprocessor(HideHiddenTests)  # registered as nbgrader does: not enabled
+    html, _ = exporter.from_notebook_node(source)
+    assert "hidden tests ran here" in html and "OK: each character once" in html
+    for secret in ("run_check", "inkernel", "BEGIN HIDDEN", str(ROOT), ": passed"):
+        assert secret not in html, secret
+    assert "build_vocabulary should" in html
