@@ -124,12 +124,20 @@ def failure_messages(results: list[SubmissionResult], top: int = TOP_MESSAGES) -
             for (a, name, message), count in counter.most_common(top)]
 
 
-def time_plot(results: list[SubmissionResult]) -> str | None:
+def time_plot(results: list[SubmissionResult], bars_up_to: int = 60) -> str | None:
+    """Wall and CPU seconds per submission: a bar each, or histograms for a large class."""
     timed = [r for r in results if r.seconds or r.cpu_seconds]
     if not timed:
         return None
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 3))
+    if len(timed) > bars_up_to:
+        ax.hist([[r.seconds for r in timed], [r.cpu_seconds for r in timed]], bins=30,
+                label=["wall s", "CPU s (student code)"], color=["#b07a4a", "#4a78b0"])
+        ax.set_xlabel("seconds")
+        ax.set_ylabel("submissions")
+        ax.legend()
+        return _png(fig)
     xs = range(len(timed))
     ax.bar([x - 0.2 for x in xs], [r.seconds for r in timed], width=0.4, label="wall s",
            color="#b07a4a")
