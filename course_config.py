@@ -1,7 +1,8 @@
 """The course: nbgrader's configuration and the single home of the kit's grading settings.
 
-nbgrader reads this file as a traitlets config (``--config course_config.py``); the grader and the
-tests import it as a module. Everything a grade depends on (thresholds, seeds, limits) is here, with
+nbgrader reads it through ``nbgrader_config.py`` (nbgrader's own convention: the config file in the
+folder a command runs from), which calls `configure`; the grader and the tests import it as a
+module. Everything a grade depends on (thresholds, seeds, limits) is here, with
 the measurement it comes from.
 """
 
@@ -231,18 +232,63 @@ TF_STDERR_PATTERN = (
 )
 
 
-# nbgrader loads this file with get_config() defined; plain imports do not.
-if "get_config" in globals():
-    c = get_config()  # noqa: F821
+EXCHANGE_ROOT = os.environ.get("RNNKIT_EXCHANGE", "/srv/nbgrader/exchange")
+"""nbgrader's exchange: where `release_assignment` puts releases, students' `submit` puts their
+work and `release_feedback` puts feedback. Every instructor and student account must be able to
+write it (nbgrader's own default place; set RNNKIT_EXCHANGE to use another)."""
+
+
+def assignment_in(argv: list[str]) -> str | None:
+    """The assignment an nbgrader command line names (`nbgrader autograde onehot`,
+    `--assignment=onehot`, `--assignment onehot`), or None."""
+    for index, arg in enumerate(argv):
+        if arg.startswith("--assignment="):
+            name = arg.split("=", 1)[1]
+        elif arg == "--assignment" and index + 1 < len(argv):
+            name = argv[index + 1]
+        elif not arg.startswith("-") and index > 0:
+            name = arg
+        else:
+            continue
+        if name in ASSIGNMENTS:
+            return name
+    return None
+
+
+def cell_timeout(assignment: str | None) -> int:
+    """Seconds nbgrader's Execute waits for one cell: the assignment's wall-clock backstop, or
+    the largest of them when the command names none."""
+    if assignment in ASSIGNMENTS:
+        return ASSIGNMENTS[assignment].cell_wall_seconds
+    return max(a.cell_wall_seconds for a in ASSIGNMENTS.values())
+
+
+def configure(c, argv: list[str] | None = None) -> None:
+    """Put the course's settings into nbgrader's config `c` (nbgrader_config.py calls this)."""
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.root = ROOT
     c.CourseDirectory.source_directory = "source"
     c.CourseDirectory.release_directory = "release"
     c.CourseDirectory.solution_directory = "solutions"
     c.CourseDirectory.submitted_directory = "submitted"
+    c.CourseDirectory.autograded_directory = "autograded"
+    c.CourseDirectory.feedback_directory = "feedback"
+    c.Exchange.root = EXCHANGE_ROOT
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
-    c.Execute.timeout = max(a.cell_wall_seconds for a in ASSIGNMENTS.values())
+    c.Execute.timeout = cell_timeout(assignment_in(sys.argv if argv is None else argv))
     c.IgnorePattern.enabled = True
     c.IgnorePattern.pattern = TF_STDERR_PATTERN
+    # Feedback shows neither the hidden tests' code nor what they printed in the kernel.
+    c.GenerateFeedback.preprocessors = [
+        "nbgrader.preprocessors.GetGrades",
+        "autograder.nbgrader_feedback.HideHiddenTests",
+        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    ]
+
+
+# nbgrader_config.py imports this module and calls configure(); a file loaded as a traitlets
+# config (`--NbGrader.config_file=course_config.py`) has get_config() defined instead.
+if "get_config" in globals():
     sys.path.insert(0, ROOT)
+    configure(get_config())  # noqa: F821

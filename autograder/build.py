@@ -34,12 +34,12 @@ def put_alembic_on_path() -> None:
 
 
 def nbgrader(*args: str, cwd: Path = ROOT) -> None:
-    """Run an nbgrader command with the course configuration; raise BuildError on failure."""
+    """Run an nbgrader command with the course configuration (nbgrader reads nbgrader_config.py
+    from the folder it runs in: keep `cwd` the course root); raise BuildError on failure."""
     put_alembic_on_path()
     with tempfile.TemporaryDirectory(prefix="rnnkit-nbgrader-") as tmp:
         env = dict(os.environ)
-        command = [sys.executable, "-m", "nbgrader", *args, "--config",
-                   str(ROOT / "course_config.py")]
+        command = [sys.executable, "-m", "nbgrader", *args]
         if not any(arg.startswith("--CourseDirectory.db_url") for arg in args):
             # A throwaway gradebook: building a release must not touch the instructor's.
             command.append(f"--CourseDirectory.db_url=sqlite:///{tmp}/gradebook.db")

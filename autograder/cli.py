@@ -104,21 +104,96 @@ def cmd_samples(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_gradebook(args: argparse.Namespace) -> int:
+def load_results(path: Path) -> list | None:
+    """The submissions of a results file of `grade --json`, or None (said on stderr)."""
     import json
 
-    from autograder.gradebook import push_scores
     from autograder.scoring.results import SubmissionResult
 
     try:
-        data = json.loads(Path(args.results).read_text(encoding="utf-8"))
-        results = [SubmissionResult.from_dict(s) for s in data["submissions"]]
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return [SubmissionResult.from_dict(s) for s in data["submissions"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        print(f"error: {args.results} is not a results file of `grade --json` ({exc})",
-              file=sys.stderr)
+        print(f"error: {path} is not a results file of `grade --json` ({exc})", file=sys.stderr)
+        return None
+
+
+def _say_ungraded(results: list) -> int:
+    ungraded = [r for r in results if r.ungraded]
+    for r in ungraded:
+        print(f"warning: {r.student}/{r.assignment} is ungraded (no score written): "
+              f"{r.ungraded}", file=sys.stderr)
+    return 4 if ungraded else 0
+
+
+def _default_submitted() -> Path | None:
+    path = Path(course_config.ROOT) / "submitted"
+    return path if path.is_dir() else None
+
+
+def cmd_gradebook(args: argparse.Namespace) -> int:
+    from autograder.gradebook import push_scores
+
+    results = load_results(args.results)
+    if results is None:
         return 2
-    count = push_scores(results, args.db)
+    submitted = args.submitted or _default_submitted()
+    count = push_scores(results, args.db, submitted=submitted, roster=args.roster)
     print(f"set {count} grades of {len(results)} submissions in {args.db}")
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    import shutil
+
+    from autograder.feedback import write_feedback
+
+    results = load_results(args.results)
+    if results is None:
+        return 2
+    written = write_feedback(results, args.out)
+    submitted = args.submitted or _default_submitted()
+    if submitted is not None:  # nbgrader release_feedback reads these beside each page
+        for result, page in zip(results, written):
+            for name in ("timestamp.txt", "submission_secret.txt"):
+                source = Path(submitted) / result.student / result.assignment / name
+                if source.is_file():
+                    shutil.copyfile(source, page.parent / name)
+    print(f"wrote {len(written)} feedback pages under {args.out}")
+    return _say_ungraded(results)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from autograder.export import write_csv, write_gradescope
+
+    if not args.csv and not args.gradescope:
+        print("error: say what to write: --csv OUT.csv and/or --gradescope DIR", file=sys.stderr)
+        return 2
+    results = load_results(args.results)
+    if results is None:
+        return 2
+    if args.csv:
+        totals, checks = write_csv(results, args.csv)
+        print(f"wrote {totals} (totals) and {checks} (every check)")
+    if args.gradescope:
+        written, ungraded = write_gradescope(results, args.gradescope)
+        print(f"wrote {len(written)} Gradescope results under {args.gradescope}"
+              + (f"; {len(ungraded)} ungraded (UNGRADED files, no results.json)"
+                 if ungraded else ""))
+    return _say_ungraded(results)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from autograder.class_report import write_report
+
+    results = load_results(args.results)
+    if results is None:
+        return 2
+    if args.submitted is not None and not args.submitted.is_dir():
+        print(f"error: {args.submitted}: no such folder", file=sys.stderr)
+        return 2
+    write_report(results, args.out, args.submitted, args.similarity)
+    print(f"wrote {args.out}")
     return 0
 
 
@@ -210,7 +285,49 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("results", type=Path, metavar="RESULTS.json", help="written by grade --json")
     n.add_argument("--db", default=f"sqlite:///{course_config.ROOT}/gradebook.db",
                    help="nbgrader's gradebook URL (default: the course's gradebook.db)")
+    n.add_argument("--submitted", type=Path, metavar="DIR",
+                   help="nbgrader's submitted/ tree, for submission times the gradebook lacks "
+                        "(default: the course's submitted/)")
+    n.add_argument("--roster", type=Path, metavar="STUDENTS.csv",
+                   help="names and emails the gradebook lacks, as for `nbgrader db student "
+                        "import` (columns id, first_name, last_name, email)")
     n.set_defaults(func=cmd_gradebook)
+
+    f = sub.add_parser("feedback", help="write trusted feedback pages for nbgrader to release",
+                       description="One HTML page per submission, in nbgrader's feedback "
+                                   "layout (DIR/student/assignment/notebook.html), from the "
+                                   "trusted results: then `nbgrader release_feedback`.")
+    f.add_argument("results", type=Path, metavar="RESULTS.json", help="written by grade --json")
+    f.add_argument("--out", type=Path, default=Path(course_config.ROOT) / "feedback",
+                   metavar="DIR", help="where (default: the course's feedback/)")
+    f.add_argument("--submitted", type=Path, metavar="DIR",
+                   help="nbgrader's submitted/ tree, whose timestamp.txt and "
+                        "submission_secret.txt release_feedback needs beside each page "
+                        "(default: the course's submitted/)")
+    f.set_defaults(func=cmd_feedback)
+
+    e = sub.add_parser("export", help="export trusted results as CSV or for Gradescope",
+                       description="Write the trusted results for a spreadsheet or Gradescope; "
+                                   "an ungraded submission is marked, never written as 0.")
+    e.add_argument("results", type=Path, metavar="RESULTS.json", help="written by grade --json")
+    e.add_argument("--csv", type=Path, metavar="OUT.csv",
+                   help="one row per student, a column per assignment total; every check in "
+                        "OUT-checks.csv beside it")
+    e.add_argument("--gradescope", type=Path, metavar="DIR",
+                   help="DIR/student/assignment/results.json in Gradescope's autograder format")
+    e.set_defaults(func=cmd_export)
+
+    r = sub.add_parser("report", help="write a class report (one HTML page)",
+                       description="Scores, check pass rates, common failures, grading times, "
+                                   "troubles and submissions that look copied, for the "
+                                   "instructor; copies are flagged, never penalised.")
+    r.add_argument("results", type=Path, metavar="RESULTS.json", help="written by grade --json")
+    r.add_argument("--out", type=Path, default=Path("report.html"), metavar="report.html")
+    r.add_argument("--submitted", type=Path, metavar="DIR",
+                   help="nbgrader's submitted/ tree: also compare saved models and code")
+    r.add_argument("--similarity", type=_share, default=0.9, metavar="SHARE",
+                   help="flag code pairs above this share in common (0-1, default 0.9)")
+    r.set_defaults(func=cmd_report)
 
     d = sub.add_parser("demo", help="grade sample submissions (building what is stale first)",
                        description="The whole instructor loop on the bundled samples: build "
@@ -233,6 +350,16 @@ def _positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, not {text!r}")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, not {text!r}")
     return value
 
 

@@ -6,7 +6,9 @@ becomes that cell's automatic score; nbgrader's manual grading and export then w
 
 from __future__ import annotations
 
+import csv
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import course_config
@@ -22,8 +24,45 @@ def register_assignment(assignment: str, db_url: str) -> None:
                  f"--CourseDirectory.release_directory={tmp}")
 
 
-def push_scores(results: list[SubmissionResult], db_url: str) -> int:
-    """Store each result's check scores as nbgrader auto scores; return how many grades were set."""
+def submission_timestamp(submitted: Path | None, student: str, assignment: str) -> datetime | None:
+    """When `student` submitted `assignment`: nbgrader's timestamp.txt in the submitted/ tree."""
+    from nbgrader.utils import parse_utc
+
+    if submitted is None:
+        return None
+    path = Path(submitted) / student / assignment / "timestamp.txt"
+    try:
+        return parse_utc(path.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def read_roster(path: Path | None) -> dict[str, dict[str, str]]:
+    """Students' names and emails from a CSV in the format of `nbgrader db student import`
+    (columns id, first_name, last_name, email): {id: {field: value}}."""
+    if path is None:
+        return {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        return {row["id"].strip(): {k: (row.get(k) or "").strip() or None
+                                    for k in ("first_name", "last_name", "email")}
+                for row in csv.DictReader(fh) if (row.get("id") or "").strip()}
+
+
+def _fill_student(gradebook, student: str, roster: dict[str, dict[str, str]]) -> None:
+    """Create `student` if need be, and fill in from the roster what the gradebook lacks."""
+    record = gradebook.update_or_create_student(student)
+    for key, value in roster.get(student, {}).items():
+        if value and not getattr(record, key):
+            setattr(record, key, value)
+
+
+def push_scores(results: list[SubmissionResult], db_url: str, submitted: Path | None = None,
+                roster: Path | None = None) -> int:
+    """Store each result's check scores as nbgrader auto scores; return how many grades were set.
+
+    With `submitted` (nbgrader's submitted/ tree), a submission the gradebook has no time for
+    gets the one of its timestamp.txt; with `roster`, a student it has no name or email for
+    gets them from there."""
     from nbgrader.api import Gradebook, MissingEntry
 
     put_alembic_on_path()
@@ -33,16 +72,20 @@ def push_scores(results: list[SubmissionResult], db_url: str) -> int:
     for assignment in sorted(assignments - known):
         register_assignment(assignment, db_url)
     count = 0
+    students = read_roster(roster)
     with Gradebook(db_url, course_config.COURSE_ID) as gradebook:
         for result in results:
             if result.assignment not in assignments or result.ungraded:
                 continue  # an ungraded submission has no score to record, not a 0
             notebook = Path(course_config.ASSIGNMENTS[result.assignment].notebook).stem
-            gradebook.update_or_create_student(result.student)
+            _fill_student(gradebook, result.student, students)
             try:
-                gradebook.find_submission(result.assignment, result.student)
+                submission = gradebook.find_submission(result.assignment, result.student)
             except MissingEntry:
-                gradebook.add_submission(result.assignment, result.student)
+                submission = gradebook.add_submission(result.assignment, result.student)
+            if submission.timestamp is None:
+                submission.timestamp = submission_timestamp(submitted, result.student,
+                                                            result.assignment)
             for check in result.checks:
                 grade = gradebook.find_grade(check.name, notebook, result.assignment,
                                              result.student)

@@ -77,7 +77,7 @@ def test_the_leak_check_catches_a_leak(tmp_path: Path) -> None:
 def test_nbgrader_reads_the_course_settings() -> None:
     from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader("course_config.py", path=str(ROOT)).load_config()
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
     assert config.CourseDirectory.solution_directory == "solutions"
     assert config.CourseDirectory.course_id == course_config.COURSE_ID
     assert config.IgnorePattern.enabled is True

@@ -35,6 +35,17 @@ class CheckFailed(AssertionError):
     """A check's condition does not hold; the message is meant for the student."""
 
 
+MEASURED: dict[str, float] = {}
+"""What the running check measured (`measure`); the scoring plugin records and clears it."""
+
+
+def measure(name: str, value: float) -> float:
+    """Record a figure the check measured on the grader's own data (an accuracy, an MSE), to
+    be reported with the check's result whether it passes or not; return `value`."""
+    MEASURED[name] = round(float(value), 6)
+    return value
+
+
 def expect(condition: bool, message: str) -> None:
     """Fail the check with `message` unless `condition` holds."""
     if not condition:

@@ -67,6 +67,15 @@ def student_message(headline: str, exc: BaseException) -> str:
     return f"{headline} (The grader could not evaluate this: {type(exc).__name__}.)"
 
 
+def _measured() -> dict[str, float]:
+    """What the check that just ran measured (and forget it for the next one)."""
+    from autograder.checks.lib import MEASURED
+
+    measured = dict(MEASURED)
+    MEASURED.clear()
+    return measured
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
@@ -74,6 +83,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if marker is None or call.when not in ("setup", "call"):
         return report
     if call.when == "setup" and report.passed:
+        _measured()  # nothing measured before the check runs counts for it
         return report
     points = float(marker.kwargs["points"])
     headline = marker.kwargs["failure"]
@@ -86,6 +96,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         "max_score": points,
         "passed": passed,
         "message": message,
+        "measured": _measured(),
     })
     return report
 

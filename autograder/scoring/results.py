@@ -16,6 +16,9 @@ class CheckResult:
     passed: bool
     message: str = ""
     """What the student reads: empty when passed, what went wrong otherwise."""
+    measured: dict[str, float] = field(default_factory=dict)
+    """What the check measured on the grader's own data, passed or not (an accuracy, a test
+    MSE), by name; empty for a check that measures nothing."""
 
 
 @dataclass

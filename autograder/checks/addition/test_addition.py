@@ -391,7 +391,7 @@ def test_saved_model_adds_fresh_questions(art: Artefacts) -> None:
     expect(digits == cases.DIGITS,
            f"DIGITS should stay {cases.DIGITS}; it is {lib.describe(digits)}")
     saved = lib.saved_model(art, MODEL_FILE, f"the model in {MODEL_FILE}")
-    score = cases.measure_exact_match(saved, reverse)
+    score = lib.measure("exact_match", cases.measure_exact_match(saved, reverse))
     needed = THRESHOLDS["exact_match"]
     expect(score >= needed,
            f"on {cases.FRESH_COUNT} new questions (encoded with REVERSE = {reverse}) it gets "

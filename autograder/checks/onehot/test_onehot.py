@@ -209,6 +209,7 @@ def _char_accuracy(art: Artefacts, model_name: str, vocab_name: str, text: str) 
 @check(2, "hihello_model should predict 'ihello' from 'hihell'.")
 def test_hihello_model_predicts_ihello(art: Artefacts) -> None:
     accuracy = _char_accuracy(art, "hihello_model", "hihello_vocabulary", cases.HIHELLO)
+    lib.measure("char_accuracy", accuracy)
     expect(accuracy >= THRESHOLDS["hihello_char_accuracy"],
            f"it gets {round(accuracy * 6)} of 6 characters right; train it until all 6 are")
 
@@ -223,6 +224,7 @@ def test_dense_model_has_no_recurrence(art: Artefacts) -> None:
     # Without memory the best is 4 of 6 ('h' and 'l' each have two successors); any seed gets
     # there in the notebook's 40 epochs, while an untrained model gets 0 to 3.
     accuracy = _char_accuracy(art, "dense_model", "hihello_vocabulary", cases.HIHELLO)
+    lib.measure("char_accuracy", accuracy)
     expect(round(accuracy * 6) >= DENSE_BEST,
            f"it gets {round(accuracy * 6)} of 6 characters right; trained like hihello_model, a "
            f"model without memory gets {DENSE_BEST}: is it trained?")
@@ -231,6 +233,7 @@ def test_dense_model_has_no_recurrence(art: Artefacts) -> None:
 @check(2, "sentence_model should predict each next character of the sentence.")
 def test_sentence_model_predicts_next_characters(art: Artefacts) -> None:
     accuracy = _char_accuracy(art, "sentence_model", "sentence_vocabulary", cases.SENTENCE)
+    lib.measure("char_accuracy", accuracy)
     steps = len(cases.SENTENCE) - 1
     expect(accuracy >= THRESHOLDS["sentence_char_accuracy"],
            f"it gets {round(accuracy * steps)} of {steps} next characters right; "

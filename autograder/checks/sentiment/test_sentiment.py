@@ -285,7 +285,8 @@ def test_predict_sentiment_reuses_vocabulary(art: Artefacts) -> None:
 @check(3, "The saved model should classify reviews it has never seen well.")
 def test_saved_model_accuracy(art: Artefacts) -> None:
     texts, labels = cases.holdout()
-    score = cases.accuracy(cases.saved_model_outputs(art, "holdout"), labels)
+    score = lib.measure("holdout_accuracy",
+                        cases.accuracy(cases.saved_model_outputs(art, "holdout"), labels))
     needed = THRESHOLDS["holdout_accuracy"]
     expect(score >= needed,
            f"on {len(texts):,} reviews that are in neither split the saved model is right "
@@ -299,6 +300,8 @@ def test_no_gap_between_test_and_holdout(art: Artefacts) -> None:
     on_holdout = cases.accuracy(cases.saved_model_outputs(art, "holdout"), cases.holdout()[1])
     on_test = cases.accuracy(cases.saved_model_outputs(art, "test"), cases.test_sample()[1])
     gap = on_test - on_holdout
+    lib.measure("test_accuracy", on_test)
+    lib.measure("holdout_accuracy", on_holdout)
     expect(gap <= THRESHOLDS["max_test_holdout_gap"],
            f"the saved model is right on {on_test:.1%} of 2,000 test-split reviews but on only "
            f"{on_holdout:.1%} of 2,000 new ones: it has seen the test reviews. Train on "

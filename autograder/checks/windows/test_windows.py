@@ -311,7 +311,7 @@ def test_sine_model_beats_baselines(art: Artefacts) -> None:
     net = lib.model(art, "sine_model", "the trained sine_model")
     expect(lib.recurrent_layers(net), "the trained sine_model has no recurrent layer: train the "
                                       "model build_sine_model(STEP) gives")
-    mse = measure_sine_mse(net, step)
+    mse = lib.measure("test_mse", measure_sine_mse(net, step))
     limit = THRESHOLDS["sine_test_mse"]
     baselines = cases.baseline_mses(step)
     expect(mse <= limit,
@@ -370,7 +370,7 @@ def test_char_model_architecture(art: Artefacts) -> None:
 @check(2, "char_model should predict each next character of the sentence from the 3 before it.")
 def test_char_model_fits_sentence(art: Artefacts) -> None:
     net = lib.model(art, "char_model", "the trained char_model")
-    accuracy = measure_char_accuracy(net)
+    accuracy = lib.measure("char_accuracy", measure_char_accuracy(net))
     windows = len(cases.SENTENCE) - cases.CHAR_SIZE
     needed = THRESHOLDS["char_accuracy"]
     expect(accuracy >= needed,
