@@ -50,7 +50,7 @@ def _step(art: Artefacts) -> int:
 
 def _day(dates: np.ndarray, index: int, train: int) -> str:
     """How a message names the day of a value: its date (never the split date itself, which
-    falls on a weekend no series holds)."""
+    is a day no hidden series holds)."""
     return f"{dates[index]} ({index - train + 1} trading days after the split)"
 
 
@@ -341,9 +341,10 @@ def test_saved_model_on_unseen_returns(art: Artefacts) -> None:
         expect(got["finite"], f"on {where} the saved model gives NaN or infinite predictions")
         ratio = got["ratio"]
         persistence = got["persistence"] / got["mean"]
-        echo = (" Its predictions follow the last return of each window, as a model trained "
-                "on prices (which learns tomorrow = today) does: train it on the scaled log "
-                "returns" if ratio > 1.5 and persistence > 1.5 else "")
+        echo = (" Its predictions follow the last return of each window (correlation "
+                f"{got['follows_last']:.2f}), as a model trained on prices (which learns "
+                "tomorrow = today) does: train it on the scaled log returns"
+                if got["follows_last"] > cases.FOLLOWS_LAST else "")
         expect(ratio <= limit,
                f"on {where} (windows of log returns scaled with your training statistics) its "
                f"MSE is {ratio:.3f} times the mean baseline's; it should be at most "
