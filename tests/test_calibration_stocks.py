@@ -1,12 +1,12 @@
-"""Calibration of the stocks thresholds: the solution notebook and its GRU variant, trained with several seeds.
+"""Calibration of the stocks thresholds: the solution and its GRU variant, several seeds.
 
 Opt-in (about half a minute per seed on 2 cores):
 ``python -m pytest tests/test_calibration_stocks.py --calibrate -s``, or
 ``python tests/test_calibration_stocks.py [SAMPLE] [SEED ...]`` to print the figures of any
 sample ("solution", "correct-gru", ...).
 
-For each of REFERENCES and each seed of CALIBRATION_SEEDS the notebook trains in full with `SEED = seed`, and the
-grader's measures are taken on the saved model: its MSE over the mean baseline's on the
+For each of REFERENCES and each seed of CALIBRATION_SEEDS the notebook trains in full with
+`SEED = seed`, and the grader's measures are taken on the saved model: its MSE over the mean baseline's on the
 students' test period (2011-2014) and on the held-back S&P 500 and NASDAQ (2015-2018), and the
 spread of its predictions.
 """

@@ -93,7 +93,7 @@ def test_hidden_split_dates_are_not_in_the_release() -> None:
 
 def test_reference_prepare_matches_the_notebooks_toy_example() -> None:
     values = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 50.0, 60.0, 70.0, 80.0])
-    x_train, y_train, x_test, y_test, mean, std = cases.prepare(values, 6, 2)
+    x_train, _, x_test, y_test, mean, std = cases.prepare(values, 6, 2)
     assert x_train.shape == (4, 2, 1) and x_test.shape == (4, 2, 1)
     assert np.allclose(y_test * std + mean, [50, 60, 70, 80])
     assert np.allclose(x_test[0, :, 0] * std + mean, [5, 6])

@@ -54,7 +54,7 @@ def log_returns(prices) -> np.ndarray:
 
 # --- dated series whose values name their day -------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def dated_series(length: int, train: int, seed: int, start: str):
     """(dates, values, split_date) of a hidden series: `length` trading days (weekdays) from
     `start`, values that are all different and exact in float32 (quarters of integers), a huge
