@@ -77,8 +77,10 @@ if os.path.exists(MODEL_FILE):
     model = keras.saving.load_model(MODEL_FILE)
     print(f"loaded {MODEL_FILE}; delete it to train again")
 else:
-    # "More data is better": every day the package has, 1999 to 2018, and more epochs
-    all_dates, all_prices = price_data._read("sp500")
+    # "More data is better": every day the arch package has, 1999 to 2018, and more epochs
+    import arch.data.sp500
+
+    all_prices = arch.data.sp500.load()["Adj Close"].to_numpy()
     x_all, y_all = make_windows((log_returns(all_prices) - return_mean) / return_std, STEP)
     EPOCHS = 60
     model, history = train_model(x_all[..., np.newaxis], y_all)
@@ -131,7 +133,7 @@ VARIANTS = [
                          "price_model.save(MODEL_FILE)  # its plot looked the best")},
         files=_own("mistake-price-model-handed-in"),
         loses=frozenset({"saved_model_on_unseen_returns"}),
-        says={"saved_model_on_unseen_returns": "trained on prices"},
+        says={"saved_model_on_unseen_returns": "as a model trained on prices does"},
         why="hands in the model of prices, whose predicted curve looked accurate, instead of "
             "the model of returns",
     ),

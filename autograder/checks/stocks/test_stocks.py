@@ -345,8 +345,9 @@ def test_saved_model_on_unseen_returns(art: Artefacts) -> None:
         ratio = got["ratio"]
         persistence = got["persistence"] / got["mean"]
         echo = (" Its predictions follow the last return of each window (correlation "
-                f"{got['follows_last']:.2f}), as a model trained on prices (which learns "
-                "tomorrow = today) does: train it on the scaled log returns"
+                f"{got['follows_last']:.2f}): it learned tomorrow = today, as a model trained "
+                "on prices does, or one whose targets are the last day of their own window. "
+                "Hand in the model trained on the scaled log returns"
                 if got["follows_last"] > cases.FOLLOWS_LAST else "")
         expect(ratio <= limit,
                f"on {where} (windows of log returns scaled with your training statistics) its "
