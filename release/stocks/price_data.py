@@ -27,7 +27,7 @@ def _data_folder() -> Path:
     spec = importlib.util.find_spec("arch")  # finds the package without importing it
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("the `arch` package is not installed: pip install arch")
-    return Path(list(spec.submodule_search_locations)[0]) / "data"
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
 @functools.cache
