@@ -258,8 +258,6 @@ def test_prepare_keeps_test_out_of_training(art: Artefacts) -> None:
                    f"{_day(dates, int(late.min()) if late.size else 0, train)}: a test value "
                    "in training. Split first, then cut the training windows from the "
                    "training part only")
-        expect(np.asarray(arrays[3]).size > 0,
-               f"{what} gives no test target: the test windows should predict every test value")
 
 
 @check(2, "prepare should give every training window and one test window per test value, "
