@@ -177,6 +177,62 @@ ASSIGNMENTS: dict[str, Assignment] = {
             weight_steps=150_000_000,
         ),
     ),
+    "stocks": Assignment(
+        name="stocks",
+        notebook="stocks.ipynb",
+        title="Stock prices: what a recurrent network can and cannot see",
+        support_files=("price_data.py",),
+        saved_files=("stocks_model.keras",),
+        thresholds={
+            # The saved model reads windows of 20 S&P 500 log returns scaled with the mean and
+            # std of the training returns (before 2011) and is measured by the grader on the
+            # held-back S&P 500 and NASDAQ of 2015-2018 (checks/stocks/cases.py), as MSE over
+            # the mean baseline's (always 0: the training mean, scaled). Persistence gives 2.01
+            # there (2.13 on the students' test period, 2011-2014): returns are nearly
+            # independent from day to day. Reference runs (tests/test_calibration_stocks.py,
+            # SEED = 0-4, CPU, the notebook's 10 epochs), ratios on test / S&P / NASDAQ:
+            #   LSTM(16), the solution: 0.9981/0.9995/1.0022, 0.9964/1.0009/1.0041,
+            #     0.9978/1.0008/1.0031, 0.9989/0.9999/1.0029, 0.9989/1.0009/1.0041;
+            #   GRU(16), correct-gru: 0.9988/1.0037/1.0064, 0.9977/1.0021/1.0054,
+            #     1.0021/1.0063/1.0112, 0.9967/1.0017/1.0048, 0.9974/1.0049/1.0075.
+            # Saved sample models (SEED = 42): the solution 1.0001/1.0024/1.0050, correct-gru
+            # 1.0023/1.0067/1.0104. Every honest model is within 1.2% of the mean baseline's
+            # error, and at most 0.4% better: the bounds below are about that.
+            #
+            # At most this ratio on the held-back S&P 500 and NASDAQ: the worst honest ratio,
+            # 1.0112 (GRU, seed 2, NASDAQ), plus a margin of 0.0188. A Dense network without
+            # recurrence (sample mistake-dense-no-recurrence) fits the noise of its training
+            # days and gives 1.087; the model of prices handed in instead
+            # (mistake-price-model-handed-in) 1.164; a model trained on targets that are the
+            # window's own last day (it copies it) 2.03.
+            "max_mse_over_mean": 1.03,
+            # The spread (std) of the predictions on those windows, at least: a constant model
+            # is the mean baseline, not a model. Honest runs above: 0.053 to 0.089; the bound is
+            # a tenth of the smallest.
+            "min_prediction_std": 0.005,
+            # At least this ratio on each of the three periods: no honest model predicts days it
+            # has not seen better than the mean by more than 0.4% (lowest above: 0.9964 on the
+            # test period; the sample mistake-shuffled-window-split, whose training windows
+            # include test days but which cannot memorize them in 10 epochs, 0.9943). The bound
+            # leaves 0.0093 below that. A model that memorized the days it is measured on goes
+            # below: mistake-trained-on-everything (LSTM(32), 60 epochs on all 1999-2018 S&P
+            # returns) gives 0.919 on the test period. A model trained on those days for the
+            # notebook's 10 epochs cannot be told from an honest one (LSTM(16) on all 1999-2018
+            # returns, seeds 0-2: 0.993-0.996 on the test period, 0.998-0.999 on the held-back
+            # S&P years it trained on): it learned nothing it could recall, and no bound on
+            # the error can tell.
+            "min_mse_over_mean": 0.985,
+            # |ratio on the test period - ratio on the held-back S&P 500|, at most (when both
+            # are under max_mse_over_mean): honest gaps above up to 0.0075 (GRU, seed 4); the
+            # bound leaves 0.0125. mistake-trained-on-everything: 0.079.
+            "max_gap": 0.02,
+        },
+        # With the model file handed in, the notebook uses 6.7 CPU seconds (the GRU sample,
+        # graded on 2 cores, imports included). Without it, it trains the price model and
+        # the returns model, 10 epochs each (about 10 CPU seconds apiece): within budget too.
+        cell_cpu_seconds=60,
+        notebook_cpu_seconds=180,
+    ),
 }
 
 SEED = 42
