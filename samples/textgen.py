@@ -47,7 +47,7 @@ def generate(model, seed_text, length, temperature, seed):
     text = " " * WINDOW + seed_text
     for _ in range(length):
         window = encode(text[-WINDOW:], char_to_index)[np.newaxis, :]
-        probabilities = np.asarray(model(window, training=False))[0]
+        probabilities = np.asarray(model.predict_on_batch(window)).reshape(-1)
         text += chars[sample(probabilities, temperature, rng)]
     return text[len(text) - length:]
 '''),

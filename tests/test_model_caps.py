@@ -87,6 +87,7 @@ def _solution_models() -> list[tuple[str, keras.Model]]:
                                   "build_char_model")
     addition = _solution_functions("addition", "build_model", ALPHABET="0123456789+ ")
     sentiment = _solution_functions("sentiment", "build_model", "build_end_to_end")
+    textgen = _solution_functions("textgen", "build_model")
     vectorizer = keras.layers.TextVectorization(max_tokens=10_000, output_sequence_length=1_000)
     vectorizer.adapt(["a few words to adapt on", "and a few more"])
     return [
@@ -101,6 +102,8 @@ def _solution_models() -> list[tuple[str, keras.Model]]:
         ("sentiment", sentiment["build_model"](1_234)),
         ("sentiment", sentiment["build_end_to_end"](vectorizer,
                                                     sentiment["build_model"](10_000))),
+        ("textgen", textgen["build_model"](47, 40, 64)),
+        ("textgen", textgen["build_model"](29, 17, 12)),
     ]
 
 

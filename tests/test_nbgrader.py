@@ -41,6 +41,8 @@ def test_validate_passes_the_solution_and_flags_the_blank_release(tmp_path: Path
     # saved model files; opt-in (--runslow): nbgrader runs notebooks one at a time
     pytest.param("addition", ("mistake-saved-another-model", "mistake-no-repeat-vector"),
                  marks=pytest.mark.slow),
+    pytest.param("textgen", ("mistake-sample-argmax", "mistake-first-layer-without-sequences"),
+                 marks=pytest.mark.slow),
 ])
 def test_nbgrader_autograde_totals_equal_the_trusted_grader(sample_result, tmp_path: Path,
                                                              assignment: str,
