@@ -187,10 +187,15 @@ ASSIGNMENTS: dict[str, Assignment] = {
             # reserved reviews (3 pieces drawn with a hidden seed, checks/textgen/cases.py).
             # CALIBRATION_PENDING
             "holdout_bits": 2.9,
-            # Bits per character, under the saved model, of 100 characters that generate wrote
-            # at temperature 0.5 after a hidden seed text: text drawn from the model's own
-            # predictions is cheap for it. CALIBRATION_PENDING
-            "follow_bits": 2.5,
+            # Bits per character, under the saved model, of the 100 characters that generate
+            # wrote at temperature 0.5 after a hidden seed text: text drawn from the model's own
+            # predictions is cheap for it. Measured with a reference generate on a model of the
+            # notebook's recipe (4 epochs, validation 2.58 bits), draws with seeds 4-6: 1.65,
+            # 1.66, 1.93 at temperature 0.5; 2.57-2.74 at 1.0 (a sample that ignores the
+            # temperature); 4.44-4.91 at 2.0 (p ** T, the temperature inverted); 11.0 for
+            # characters drawn uniformly, without the model. The bound passes every temperature
+            # up to 2 and fails text the model did not write. FOLLOW_SOLUTION
+            "follow_bits": 6.0,
         },
         cell_cpu_seconds=60,
         notebook_cpu_seconds=240,
