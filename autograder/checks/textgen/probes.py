@@ -6,6 +6,8 @@ copy of the submitted file. generate is called with the notebook's own model (th
 
 from __future__ import annotations
 
+import numpy as np
+
 from autograder.checks.probes import array_arg, call, dict_arg, global_arg, variable
 from autograder.checks.textgen import cases
 
@@ -31,8 +33,11 @@ PROBES: list[dict] = [
          cases.COLD_TEMPERATURE, cases.COLD_DRAWS, 77),
     call("draws_model_like", "sample_many", array_arg(list(cases.MODEL_LIKE), "float32"),
          1.0, cases.MODEL_LIKE_DRAWS, 99),
+    # NaN and infinity travel as the strings numpy reads them from: the probes are written
+    # into the kernel as Python literals, which have no NaN
     *[call(f"draws_bad_{i}", "sample_many", array_arg(list(cases.DISTRIBUTION), "float64"),
-           temperature, 1, 5)
+           temperature if np.isfinite(temperature) else array_arg(str(temperature), "float64"),
+           1, 5)
       for i, temperature in enumerate(cases.BAD_TEMPERATURES)],
     # generate, with the notebook's model
     call("generated", "generate", global_arg("model"), cases.SEED_TEXTS[0],
