@@ -88,6 +88,7 @@ def _solution_models() -> list[tuple[str, keras.Model]]:
     addition = _solution_functions("addition", "build_model", ALPHABET="0123456789+ ")
     sentiment = _solution_functions("sentiment", "build_model", "build_end_to_end")
     stocks = _solution_functions("stocks", "build_model")
+    textgen = _solution_functions("textgen", "build_model")
     vectorizer = keras.layers.TextVectorization(max_tokens=10_000, output_sequence_length=1_000)
     vectorizer.adapt(["a few words to adapt on", "and a few more"])
     return [
@@ -104,6 +105,8 @@ def _solution_models() -> list[tuple[str, keras.Model]]:
                                                     sentiment["build_model"](10_000))),
         ("stocks", stocks["build_model"](20)),
         ("stocks", stocks["build_model"](64)),
+        ("textgen", textgen["build_model"](47, 40, 64)),
+        ("textgen", textgen["build_model"](29, 17, 12)),
     ]
 
 

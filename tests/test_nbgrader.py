@@ -43,6 +43,8 @@ def test_validate_passes_the_solution_and_flags_the_blank_release(tmp_path: Path
                  marks=pytest.mark.slow),
     pytest.param("stocks", ("mistake-test-windows-start-at-split",
                             "mistake-price-model-handed-in"), marks=pytest.mark.slow),
+    pytest.param("textgen", ("mistake-sample-argmax", "mistake-first-layer-without-sequences"),
+                 marks=pytest.mark.slow),
 ])
 def test_nbgrader_autograde_totals_equal_the_trusted_grader(sample_result, tmp_path: Path,
                                                              assignment: str,

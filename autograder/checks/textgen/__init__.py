@@ -1,0 +1,1 @@
+"""Hidden checks of the textgen assignment: a character-level language model that writes."""
