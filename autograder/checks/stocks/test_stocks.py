@@ -340,8 +340,9 @@ def test_saved_model_on_unseen_returns(art: Artefacts) -> None:
         got = cases.saved_model_measure(art, period, _step(art))
         where = cases.PERIODS[period]
         expect(got["finite"], f"on {where} the saved model gives NaN or infinite predictions")
-        ratio = got["ratio"]
-        persistence = got["persistence"] / got["mean"]
+        ratio = lib.measure(f"mse_over_mean {period}", got["ratio"])
+        persistence = lib.measure(f"persistence_over_mean {period}",
+                                  got["persistence"] / got["mean"])
         echo = (" Its predictions follow the last return of each window (correlation "
                 f"{got['follows_last']:.2f}): it learned tomorrow = today, as a model trained "
                 "on prices does, or one whose targets are the last day of their own window. "

@@ -333,7 +333,7 @@ def test_generate_follows_the_model(art: Artefacts) -> None:
            f"{cases.FOLLOW_LENGTH} characters of the vocabulary to compare with the model")
     net = cases.saved_model(art)
     window = _window(art, net)
-    got = cases.text_bits(net, cases.SEED_TEXTS[1], text, window)
+    got = lib.measure("generated_bits", cases.text_bits(net, cases.SEED_TEXTS[1], text, window))
     bound = THRESHOLDS["follow_bits"]
     expect(got <= bound,
            f"text written at temperature {cases.FOLLOW_TEMPERATURE} costs the saved model "
@@ -349,8 +349,10 @@ def test_generate_follows_the_model(art: Artefacts) -> None:
 def test_saved_model_bits_per_character(art: Artefacts) -> None:
     net = cases.saved_model(art)
     window = _window(art, net)
-    got = cases.saved_model_bits(art, "holdout", window)
+    got = lib.measure("holdout_bits", cases.saved_model_bits(art, "holdout", window))
     unigram, bigram = cases.baselines()
+    lib.measure("unigram_bits", unigram)
+    lib.measure("bigram_bits", bigram)
     bound = THRESHOLDS["holdout_bits"]
     targets = cases.HOLDOUT_PIECES * cases.HOLDOUT_TARGETS
     expect(got <= bound,
