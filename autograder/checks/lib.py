@@ -8,12 +8,17 @@ them. They describe it instead (a type, a count, a shape, a position), with `des
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 
+import course_config
 from autograder.boundary import (
     DEFAULT_MODEL_CAPS,
     Artefacts,
@@ -44,6 +49,36 @@ def measure(name: str, value: float) -> float:
     be reported with the check's result whether it passes or not; return `value`."""
     MEASURED[name] = round(float(value), 6)
     return value
+
+
+def parts(art: Any, name: str, count: int, what: str) -> list:
+    """The `count` values a student's function returned as a tuple (each part's data kept)."""
+    got = value(art, name)
+    expect(isinstance(got, (tuple, list)) and len(got) == count,
+           f"expected {what} to return a tuple of {count} values; it returned {describe(got)}")
+    return list(got)
+
+
+def numbers(part: Any, what: str) -> np.ndarray:
+    """A returned part as a float array (lists accepted here: a type has its own check)."""
+    try:
+        return np.asarray(part, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CheckFailed(f"{what} is not a rectangular array of numbers") from None
+
+
+def support_module(assignment: str, filename: str) -> ModuleType:
+    """A support file of source/<assignment>/ (a data loader the students get), as a module."""
+    return _support_module(assignment, filename)
+
+
+@functools.cache
+def _support_module(assignment: str, filename: str) -> ModuleType:
+    path = Path(course_config.ROOT) / "source" / assignment / filename
+    spec = importlib.util.spec_from_file_location(f"{assignment}_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def expect(condition: bool, message: str) -> None:
@@ -247,8 +282,13 @@ def sequential_params(model: Any, inputs: int) -> int:
     Each layer's size comes from its own configuration (units, output_dim); the count is
     recomputed from those sizes, so a layer that is not what it claims to be does not match.
     """
+    return stack_params(layers(model), inputs)
+
+
+def stack_params(stack: list, inputs: int) -> int:
+    """`sequential_params` of a list of layers, read in order."""
     total, features = 0, inputs
-    for layer in layers(model):
+    for layer in stack:
         kind, core = layer_kind(layer), inner(layer)
         copies = 2 if type(layer).__name__ == "Bidirectional" else 1
         if kind in RECURRENT_LAYERS:

@@ -9,7 +9,6 @@ here, so the released loader tells which reviews may be held out, not which are.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 from pathlib import Path
 from types import ModuleType
@@ -26,13 +25,9 @@ CAPS = ASSIGNMENTS["sentiment"].model_caps
 LOADER_PATH = Path(ROOT) / "source" / "sentiment" / "movie_data.py"
 
 
-@functools.cache
 def loader() -> ModuleType:
     """source/sentiment/movie_data.py, the students' loader, as a module."""
-    spec = importlib.util.spec_from_file_location("sentiment_movie_data", LOADER_PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lib.support_module("sentiment", "movie_data.py")
 
 
 @functools.cache

@@ -9,7 +9,6 @@ holds back: the grader measures the saved model on those.
 from __future__ import annotations
 
 import functools
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
@@ -29,13 +28,9 @@ STEP_RANGE = (1, 64)
 """STEP values the grader accepts (the notebook declares 20)."""
 
 
-@functools.cache
 def loader() -> ModuleType:
     """source/stocks/price_data.py, the students' loader, as a module."""
-    spec = importlib.util.spec_from_file_location("stocks_price_data", LOADER_PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lib.support_module("stocks", "price_data.py")
 
 
 # --- log_returns ------------------------------------------------------------------------------

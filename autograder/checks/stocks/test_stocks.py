@@ -16,25 +16,10 @@ THRESHOLDS = ASSIGNMENTS["stocks"].thresholds
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _parts(art: Artefacts, name: str, count: int, what: str) -> list:
-    """The `count` values a function returned as a tuple."""
-    got = lib.value(art, name)
-    expect(isinstance(got, (tuple, list)) and len(got) == count,
-           f"expected {what} to return a tuple of {count} values; it returned "
-           f"{lib.describe(got)}")
-    return list(got)
-
-
-def _numbers(part, what: str) -> np.ndarray:
-    try:
-        array = np.asarray(part, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise CheckFailed(f"{what} is not a rectangular array of numbers") from None
-    return array
 
 
 def _scalar(part, what: str) -> float:
-    value = _numbers(part, what)
+    value = lib.numbers(part, what)
     expect(value.size == 1 and np.isfinite(value).all(),
            f"{what} should be one finite number; it is {lib.describe(part)}")
     return float(value.reshape(()))
@@ -130,8 +115,8 @@ def test_split_is_chronological(art: Artefacts) -> None:
         dates, values, _ = cases.dated_series(*case)
         train_size = case[1]
         what = f"split_by_date on a series of {len(values)} days ({train_size} before the split)"
-        got = [_numbers(part, f"a part returned by {what}")
-               for part in _parts(art, f"split_{i}", 2, what)]
+        got = [lib.numbers(part, f"a part returned by {what}")
+               for part in lib.parts(art, f"split_{i}", 2, what)]
         where = {float(v): j for j, v in enumerate(values)}
         for part, role in zip(got, ("training", "test")):
             expect(part.ndim == 1, f"the {role} part of {what} should be 1-D; its shape is "
@@ -166,8 +151,8 @@ def test_split_is_chronological(art: Artefacts) -> None:
 def test_windows_match_reference(art: Artefacts) -> None:
     for step in cases.WINDOW_STEPS:
         what = f"make_windows of {len(cases.WINDOW_SERIES)} values with step={step}"
-        inputs, targets = (_numbers(part, f"a part returned by {what}")
-                           for part in _parts(art, f"windows_{step}", 2, what))
+        inputs, targets = (lib.numbers(part, f"a part returned by {what}")
+                           for part in lib.parts(art, f"windows_{step}", 2, what))
         want_x, want_y = cases.windows(cases.WINDOW_SERIES, step)
         expect(inputs.shape != (len(want_x) + 1, step),
                f"the inputs of {what} have one window too many, {inputs.shape}: the last "
@@ -195,9 +180,9 @@ def _prepared(art: Artefacts, i: int):
     dates, values, _ = cases.dated_series(length, train, seed, start)
     what = (f"prepare(dates, values, split_date, {step}) on a series of {length} days "
             f"({train} before the split)")
-    parts = _parts(art, f"prepare_{i}", 6, what)
+    parts = lib.parts(art, f"prepare_{i}", 6, what)
     names = ("x_train", "y_train", "x_test", "y_test")
-    arrays = [_numbers(part, f"the {name} of {what}") for part, name in zip(parts, names)]
+    arrays = [lib.numbers(part, f"the {name} of {what}") for part, name in zip(parts, names)]
     mean = _scalar(parts[4], f"the mean returned by {what}")
     std = _scalar(parts[5], f"the std returned by {what}")
     return dates, values, train, step, what, arrays, mean, std

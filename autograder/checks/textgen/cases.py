@@ -9,7 +9,6 @@ seed kept here, so the released loader tells which reviews may be measured on, n
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 from pathlib import Path
 from types import ModuleType
@@ -25,13 +24,9 @@ CAPS = ASSIGNMENTS["textgen"].model_caps
 LOADER_PATH = Path(ROOT) / "source" / "textgen" / "text_data.py"
 
 
-@functools.cache
 def loader() -> ModuleType:
     """source/textgen/text_data.py, the students' loader, as a module."""
-    spec = importlib.util.spec_from_file_location("textgen_text_data", LOADER_PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lib.support_module("textgen", "text_data.py")
 
 
 @functools.cache

@@ -84,32 +84,11 @@ def _check_language_model(net, what: str, vocab: int) -> None:
            f"{kinds[-1]} with activation {activation!r}")
     declared = lib.input_shape(net)
     features = declared[-1] if declared is not None and len(declared) == 3 else 1
-    try:
-        expected = _formula(stack, features)
-    except CheckFailed:
-        raise
+    expected = lib.stack_params(stack, features)
     expect(net.count_params() == expected,
            f"{what} has {net.count_params():,} parameters; for its layer sizes the formula "
            f"gives {expected:,}")
 
-
-def _formula(stack: list, features: int) -> int:
-    total = 0
-    for layer in stack:
-        kind, core = lib.layer_kind(layer), lib.inner(layer)
-        copies = 2 if type(layer).__name__ == "Bidirectional" else 1
-        if kind in lib.RECURRENT_LAYERS:
-            total += copies * lib.recurrent_params(kind, features, core.units)
-            features = copies * core.units
-        elif kind == "Dense":
-            total += lib.dense_params(features, core.units)
-            features = core.units
-        elif kind == "Embedding":
-            total += core.input_dim * core.output_dim
-            features = core.output_dim
-        elif kind not in _NO_PARAMS:
-            raise CheckFailed(f"the model has a {kind} layer, which this assignment does not use")
-    return total
 
 
 def _window(art: Artefacts, net) -> int:

@@ -32,22 +32,6 @@ _WINDOW_CASES = (
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _parts(art: Artefacts, name: str, count: int, what: str) -> list:
-    """The `count` values a function returned as a tuple (the exporter keeps each part's data)."""
-    got = lib.value(art, name)
-    expect(isinstance(got, (tuple, list)) and len(got) == count,
-           f"expected {what} to return a tuple of {count} arrays; it returned "
-           f"{lib.describe(got)}")
-    return list(got)
-
-
-def _numbers(part, what: str) -> np.ndarray:
-    """A returned part as a float array (lists accepted here: the type has its own check)."""
-    try:
-        array = np.asarray(part, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise CheckFailed(f"{what} is not a rectangular array of numbers") from None
-    return array
 
 
 def _step(art: Artefacts) -> int:
@@ -87,10 +71,10 @@ def _check_stack(net, what: str, steps: int, features: int) -> None:
 @check(3, "make_windows should pair each run of `step` values with the value that comes next.")
 def test_windows_match_reference(art: Artefacts) -> None:
     for name, series, step, what in _WINDOW_CASES:
-        inputs, targets = _parts(art, name, 2, "make_windows")
+        inputs, targets = lib.parts(art, name, 2, "make_windows")
         want_x, want_y = cases.windows(series, step)
-        inputs = _numbers(inputs, f"the inputs for {what}")
-        targets = _numbers(targets, f"the targets for {what}")
+        inputs = lib.numbers(inputs, f"the inputs for {what}")
+        targets = lib.numbers(targets, f"the targets for {what}")
         expect(inputs.shape != (len(want_x) + 1, step),
                f"the inputs for {what} should have shape {want_x.shape}; they have one window too "
                f"many, {inputs.shape}: the last window would end at the last value, which leaves "
@@ -115,7 +99,7 @@ def test_windows_match_reference(art: Artefacts) -> None:
 @check(1, "make_windows should return two numpy arrays of floats, even for a list of integers.")
 def test_windows_are_float_arrays(art: Artefacts) -> None:
     for name, _, _, what in _WINDOW_CASES:
-        for part, role in zip(_parts(art, name, 2, "make_windows"), ("inputs", "targets")):
+        for part, role in zip(lib.parts(art, name, 2, "make_windows"), ("inputs", "targets")):
             expect(isinstance(part, np.ndarray),
                    f"for {what} the {role} came back as a {type(part).__name__}; return a numpy "
                    "array (np.array(...) or np.asarray(...))")
@@ -136,8 +120,8 @@ def test_windows_reject_bad_arguments(art: Artefacts) -> None:
                           "series")
     name, series, step, what = _WINDOW_CASES[2]
     lib.works_on_valid_input(art, name, what)
-    inputs, targets = (_numbers(part, f"the {role} for {what}") for part, role in
-                       zip(_parts(art, name, 2, "make_windows"), ("inputs", "targets")))
+    inputs, targets = (lib.numbers(part, f"the {role} for {what}") for part, role in
+                       zip(lib.parts(art, name, 2, "make_windows"), ("inputs", "targets")))
     expect(inputs.ndim == 2 and inputs.shape[1] == step and targets.ndim == 1,
            f"only bad arguments should raise: for {what} make_windows should return (inputs, "
            f"targets), windows of {step} values and one target each; it returned inputs of "
@@ -155,8 +139,8 @@ def test_windows_leave_input_unchanged(art: Artefacts) -> None:
     # recomputed here, and the 2-D windows of split_windows.
     lib.value(art, "series_windows")  # the grader's calls must have run
     lib.value(art, "x_train_layout")
-    before = _numbers(lib.value(art, "series_before"), "the notebook's `series`")
-    after = _numbers(lib.value(art, "series_after"), "the notebook's `series`")
+    before = lib.numbers(lib.value(art, "series_before"), "the notebook's `series`")
+    after = lib.numbers(lib.value(art, "series_after"), "the notebook's `series`")
     expect(before.shape == after.shape and np.array_equal(before, after),
            f"calling make_windows(series, {cases.MUTATION_STEP}) and "
            f"split_windows(series, {cases.MUTATION_STEP}) changed `series` in place. Work on a "
@@ -170,8 +154,8 @@ def test_windows_leave_input_unchanged(art: Artefacts) -> None:
            "`series` no longer holds the values make_series(len(series), SEED) gave it: "
            "something changed it in place during the notebook's run (np.asarray does not copy "
            "an array), or the given cell that makes it was edited")
-    before = _numbers(lib.value(art, "x_train_before"), "the notebook's `x_train`")
-    after = _numbers(lib.value(art, "x_train_after"), "the notebook's `x_train`")
+    before = lib.numbers(lib.value(art, "x_train_before"), "the notebook's `x_train`")
+    after = lib.numbers(lib.value(art, "x_train_after"), "the notebook's `x_train`")
     reshaped = ("to_rnn_layout changed the shape of the array it was given (`x.shape = ...` and "
                 "`x.resize(...)` work in place); x.reshape(...) returns a new array and leaves "
                 "x as it was")
@@ -202,9 +186,9 @@ def test_split_keeps_test_out_of_training(art: Artefacts) -> None:
         what = f"{call} of a {length}-value series"
         series = cases.split_series(length, seed)
         where = {float(v): j for j, v in enumerate(series)}
-        parts = _parts(art, f"split_{i}", 4, "split_windows")
+        parts = lib.parts(art, f"split_{i}", 4, "split_windows")
         names = ("x_train", "y_train", "x_test", "y_test")
-        got = [_numbers(part, f"the {name} of {what}") for part, name in zip(parts, names)]
+        got = [lib.numbers(part, f"the {name} of {what}") for part, name in zip(parts, names)]
         x_train, y_train, x_test, y_test = got
         for values, role in ((y_train, "training target"), (x_train, "training input")):
             if values.size == 0:
@@ -333,7 +317,7 @@ def _same_up_to_relabelling(got: np.ndarray, want: np.ndarray) -> bool:
 def test_char_windows_match_reference(art: Artefacts) -> None:
     for i, (text, size) in enumerate(cases.CHAR_CASES):
         what = f"the output of char_windows for a {len(text)}-character text with size={size}"
-        x, y = _parts(art, f"char_windows_{i}", 2, "char_windows")
+        x, y = lib.parts(art, f"char_windows_{i}", 2, "char_windows")
         want_x, want_y = cases.char_windows(text, size)
         for part, role in ((x, "x"), (y, "y")):
             expect(isinstance(part, np.ndarray),
