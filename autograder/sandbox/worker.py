@@ -24,14 +24,18 @@ import threading
 import time
 from pathlib import Path
 
-import nbformat
-import psutil
-from jupyter_client.manager import AsyncKernelManager
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, DeadKernelError
+# nbformat imports jsonschema, whose IRI format checker compiles a grammar when it is imported
+# (about a second of every sandbox's start); notebooks need no IRI checks.
+sys.modules.setdefault("rfc3987_syntax", None)
 
-from autograder.sandbox import isolation
-from autograder.sandbox.limits import Limits
+import nbformat  # noqa: E402
+import psutil  # noqa: E402
+from jupyter_client.manager import AsyncKernelManager  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+from nbclient.exceptions import CellExecutionError, DeadKernelError  # noqa: E402
+
+from autograder.sandbox import isolation  # noqa: E402
+from autograder.sandbox.limits import Limits  # noqa: E402
 
 EXPORT_TEMPLATE = """\
 _grader_ns = {{}}
