@@ -18,7 +18,6 @@ import os
 import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,11 +33,13 @@ from autograder import canary
 from autograder.boundary import MAX_MODEL_BYTES
 from autograder.checks import assignment_probes, check_points
 from autograder.discovery import Submission
+from autograder.forkserver import ForkServer, ForkServerError, exit_code
 from autograder.notebook_io import NotebookError, digest, grade_id, read_notebook
 from autograder.progress import Reporter, as_reporter
 from autograder.sandbox import isolation
 from autograder.sandbox.limits import Limits
-from autograder.sandbox.runner import RunResult, kill_descendants, run_notebook, sandbox_python
+from autograder.sandbox.runner import (SANDBOXES, RunResult, kill_descendants, run_notebook,
+                                       sandbox_python, sandbox_server)
 from autograder.scoring.results import CheckResult, SubmissionResult
 from autograder.store import GradeStore, checks_version
 
@@ -98,62 +99,14 @@ def copy_saved_files(sub: Submission, assignment: str, into: Path) -> Path:
     return into
 
 
-class _Zygote:
-    """The grading process's zygote (autograder.scoring.zygote): started on first use, kept
-    for later batches and grading runs, ended with the process."""
-
-    def __init__(self) -> None:
-        self.proc: subprocess.Popen | None = None
-        self.lock = threading.Lock()
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc is not None and self.proc.poll() is None else None
-
-    def _start(self) -> subprocess.Popen:
-        if self.proc is not None and self.proc.poll() is None:
-            return self.proc
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.scoring.zygote"], cwd=ROOT,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env={**_clean_env(), "PYTHONPATH": str(ROOT)})
-        if not self.proc.stdout.readline():
-            self.proc.wait()
-            raise GraderError("the trusted checks cannot start: importing what they need "
-                              f"failed (exit {self.proc.returncode})")
-        return self.proc
-
-    def warm(self) -> None:
-        """Start importing in the background, while the first notebooks run."""
-        threading.Thread(target=self._warm, daemon=True).start()
-
-    def _warm(self) -> None:
-        with self.lock, contextlib.suppress(GraderError, OSError):
-            self._start()
-
-    def start(self, args: list[str], output: Path, status: Path, memory: int) -> int:
-        """Fork a run of pytest with `args`; its pid."""
-        request = {"args": args, "output": str(output), "status": str(status), "memory": memory}
-        with self.lock:
-            proc = self._start()
-            try:
-                proc.stdin.write((json.dumps(request) + "\n").encode())
-                proc.stdin.flush()
-                answer = proc.stdout.readline()
-            except OSError:
-                answer = b""
-            if not answer:
-                raise GraderError("the trusted checks' zygote ended unexpectedly")
-            return int(json.loads(answer)["pid"])
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-
-TRUSTED = _Zygote()
+TRUSTED = ForkServer("autograder.scoring.zygote", "the trusted checks' fork server")
 atexit.register(TRUSTED.stop)
+
+
+def _trusted_server() -> dict:
+    """How the trusted checks' server is started: this Python, the kit on its path."""
+    return {"python": sys.executable, "env": {**_clean_env(), "PYTHONPATH": str(ROOT)},
+            "cwd": ROOT}
 
 
 def run_trusted_checks(assignment: str, entries: list[dict], workdir: Path) -> list[dict]:
@@ -172,7 +125,12 @@ def run_trusted_checks(assignment: str, entries: list[dict], workdir: Path) -> l
         "--submissions", str(listing), "--results", str(results), "-q", "--no-header", "-rN",
     ]
     seconds = course_config.TRUSTED_SECONDS_PER_SUBMISSION * len(entries) + 60
-    pid = TRUSTED.start(args, output, status, course_config.TRUSTED_MEMORY_BYTES)
+    request = {"args": args, "output": str(output), "status": str(status),
+               "memory": course_config.TRUSTED_MEMORY_BYTES}
+    try:
+        pid = TRUSTED.fork(request, **_trusted_server())
+    except ForkServerError as exc:
+        raise GraderError(str(exc)) from None
     deadline, over = time.monotonic() + seconds, False
     try:
         while not status.is_file():
@@ -180,14 +138,14 @@ def run_trusted_checks(assignment: str, entries: list[dict], workdir: Path) -> l
                 over = True
                 _kill(pid)
             if TRUSTED.pid is None:
-                raise GraderError("the trusted checks' zygote ended unexpectedly")
+                raise GraderError("the trusted checks' fork server ended unexpectedly")
             time.sleep(0.05)
     finally:
         if not status.is_file():  # the grader is stopping
             _kill(pid)
     if over:
         raise ChecksOverLimit(f"they took longer than {seconds} s")
-    code = int(status.read_text(encoding="utf-8"))
+    code = exit_code(status)
     with open(output, "rb") as file:
         file.seek(max(0, os.fstat(file.fileno()).st_size - 3000))
         tail = file.read().decode("utf-8", "replace")
@@ -383,7 +341,8 @@ class _Runs:
 
     def grade(self, batches: list[tuple[str, list[Submission]]],
               store: GradeStore | None) -> list[SubmissionResult]:
-        TRUSTED.warm()  # its imports overlap the first notebooks
+        TRUSTED.warm(**_trusted_server())  # its imports overlap the first notebooks
+        SANDBOXES.warm(**sandbox_server())
         pool = ThreadPoolExecutor(max_workers=self.workers)
         futures = [pool.submit(self._canary)] if _canary_due() else []
         try:
@@ -414,7 +373,8 @@ class _Runs:
             raise
         finally:
             pool.shutdown(wait=True)
-            kill_descendants(keep=TRUSTED.pid)  # whatever a sandbox left behind
+            # Whatever a sandbox left behind; the fork servers stay for the next run.
+            kill_descendants(keep={TRUSTED.pid, SANDBOXES.pid})
         ungraded = {r.ungraded for r in results if r.ungraded}
         if len(results) > 1 and len(ungraded) == 1 and all(r.ungraded for r in results):
             raise GraderError("every submission failed the same way, on the grader's side: "

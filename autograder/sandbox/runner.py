@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
 import json
 import os
 import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -18,6 +20,8 @@ from typing import Any
 import nbformat
 import psutil
 
+import course_config
+from autograder.forkserver import ForkServer, ForkServerError, exit_code
 from autograder.sandbox import isolation
 from autograder.sandbox.limits import SINGLE_THREADED, Limits
 
@@ -50,12 +54,41 @@ class RunResult:
 
 
 RUN_TAG = "RNNKIT_SANDBOX_RUN"
-WORKER = "autograder.sandbox.worker"
+_TAG_PLACEHOLDER = "0" * 16
+"""What the fork server's environment holds for RUN_TAG: each worker writes its tag over it."""
+
+SANDBOXES = ForkServer("autograder.sandbox.zygote", "the sandbox's fork server")
+atexit.register(SANDBOXES.stop)
 
 
 def sandbox_python() -> str:
     """The Python that runs sandboxes: this one, unless RNNKIT_SANDBOX_PYTHON names another."""
     return os.environ.get("RNNKIT_SANDBOX_PYTHON") or sys.executable
+
+
+@functools.cache
+def _server_folder() -> str:
+    """A folder of this process's own for the sandbox server (matplotlib's font cache)."""
+    folder = tempfile.mkdtemp(prefix="rnnkit-sandbox-server-")
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def _sandbox_env() -> dict[str, str]:
+    """What every sandbox's environment holds, beside what is the run's own."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    return {**inherited, **SINGLE_THREADED, "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2",
+            "CUDA_VISIBLE_DEVICES": "", "JUPYTER_PLATFORM_DIRS": "1",
+            "USER": "student", "LOGNAME": "student"}
+
+
+def sandbox_server() -> dict:
+    """How the sandbox's fork server is started: the sandbox Python, the preloaded modules."""
+    folder = _server_folder()
+    return {"python": sandbox_python(), "cwd": Path(folder),
+            "env": {**_sandbox_env(), RUN_TAG: _TAG_PLACEHOLDER, "HOME": folder,
+                    "MPLCONFIGDIR": folder,
+                    "RNNKIT_SANDBOX_PRELOAD": " ".join(course_config.SANDBOX_PRELOAD)}}
 
 
 def _tagged(process: psutil.Process, tag: str | None) -> bool:
@@ -67,12 +100,12 @@ def _tagged(process: psutil.Process, tag: str | None) -> bool:
         return False
 
 
-def kill_descendants(tag: str | None = None, keep: int | None = None) -> None:
+def kill_descendants(tag: str | None = None, keep: set[int | None] | None = None) -> None:
     """Kill the processes this one started that are still alive (kernels, detached children):
-    those of one sandbox run (`tag`), or all of them but `keep` (its children included)."""
+    those of one sandbox run (`tag`), or all of them but those in `keep` (the fork servers)."""
     isolation.kill_until_gone(
         lambda: [p for p in psutil.Process().children(recursive=True)
-                 if _tagged(p, tag) and p.pid != keep])
+                 if _tagged(p, tag) and p.pid not in (keep or set())])
 
 
 def _idle_share(before: Any, after: Any) -> float:
@@ -82,13 +115,17 @@ def _idle_share(before: Any, after: Any) -> float:
 
 
 def _sandbox_memory(pid: int, tag: str, uid: int | None) -> int:
-    """Resident bytes of every process of one sandbox (by its user, or by its tag)."""
+    """Resident bytes of every process of one sandbox (by its user, or by its tag).
+
+    Proportional set sizes: the worker, its kernel template and its kernels share the pages of
+    the libraries the fork server imported, and each shared page counts once in all.
+    """
     total = 0
     for process in psutil.Process(pid).children(recursive=True) if uid is None else \
             (p for p in psutil.process_iter(["uids"]) if p.info["uids"] and
              p.info["uids"].real == uid):
         try:
-            total += process.memory_info().rss
+            total += process.memory_full_info().pss
         except psutil.Error:
             pass
     return total
@@ -142,44 +179,49 @@ def run_notebook(
         "box": str(box),
         "stage": str(stage),
         "exporter": str(EXPORTER),
-        "probes": probes,
+        "probes": str(control / "probes.json"),
+        "preload": list(course_config.SANDBOX_PRELOAD),
         "limits": limits.__dict__,
         "hide": [str(path) for path in hide],
     }
     (control / "job.json").write_text(json.dumps(job), encoding="utf-8")
     isolation.hand_over(limits.uid, box)
     stage.mkdir(mode=0o700)  # root's: the mounts that let the sandbox reach Python
+    # The hidden inputs: root's alone, so the worker reads them before it gives up root.
+    with open(os.open(control / "probes.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
+              "w", encoding="utf-8") as file:
+        json.dump(probes, file)
 
-    tag = secrets.token_hex(8)
-    env = {**os.environ, **SINGLE_THREADED, "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2",
-           RUN_TAG: tag, "HOME": str(control / "home"),
+    tag = secrets.token_hex(len(_TAG_PLACEHOLDER) // 2)
+    env = {**_sandbox_env(), RUN_TAG: tag, "HOME": str(control / "home"),
            "JUPYTER_RUNTIME_DIR": str(control / "runtime"), "IPYTHONDIR": str(control / "ipython"),
-           "MPLCONFIGDIR": str(control / "mpl"), "JUPYTER_PLATFORM_DIRS": "1",
-           "CUDA_VISIBLE_DEVICES": "", "USER": "student", "LOGNAME": "student"}
+           "MPLCONFIGDIR": str(control / "mpl")}
     setup = time.monotonic() - started
     cpu_before = psutil.cpu_times()
-    failure, busy = None, False
-    # A file, not a pipe: a worker that writes much cannot block on it.
-    with tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen(
-            [sandbox_python(), "-m", WORKER, str(control / "job.json")],
-            cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=errors, start_new_session=True,
-        )
+    failure, busy, grader_error = None, False, None
+    # The worker's stderr and exit status: the grader's alone, beside the box, not in it.
+    private = Path(tempfile.mkdtemp(prefix="rnnkit-run-"))
+    worker = _Worker(private)
+    try:
         try:
-            failure = _watch(proc, limits, tag)
-            if failure == WALL:
-                busy = _idle_share(cpu_before, psutil.cpu_times()) < 0.1
-                failure = (f"the notebook did not finish within "
-                           f"{limits.notebook_wall_seconds:g} s (it was waiting, not computing)")
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            kill_descendants(tag)
+            worker.start({"job": str(control / "job.json"), "cwd": str(workdir), "env": env})
+        except ForkServerError as exc:
+            grader_error = f"the sandbox could not run the notebook: {exc}"
+        else:
+            try:
+                failure = _watch(worker, limits, tag)
+                if failure == WALL:
+                    busy = _idle_share(cpu_before, psutil.cpu_times()) < 0.1
+                    failure = (f"the notebook did not finish within "
+                               f"{limits.notebook_wall_seconds:g} s (it was waiting, not "
+                               "computing)")
+            finally:
+                worker.kill()
+                kill_descendants(tag)
         process = time.monotonic() - started - setup
-        errors.seek(max(0, os.fstat(errors.fileno()).st_size - 4000))
-        stderr = errors.read()
+        stderr = worker.stderr_tail()
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
 
     status: dict = {}
     status_path = control / "status.json"
@@ -189,14 +231,13 @@ def run_notebook(
         except (UnicodeDecodeError, json.JSONDecodeError):
             status = {}
     status = status if isinstance(status, dict) else {}
-    grader_error = None
-    if failure is None:
+    if failure is None and grader_error is None:
         failure = status.get("failure") if isinstance(status.get("failure"), str) else None
-    if failure is None and not status.get("exported"):
+    if failure is None and grader_error is None and not status.get("exported"):
         if status:
             failure = "the notebook's results were not exported"
         else:  # the worker never got to run the notebook: the kit's side failed
-            tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+            tail = stderr.strip().splitlines()[-3:]
             grader_error = ("the sandbox could not run the notebook"
                             + (f": {' | '.join(tail)[:500]}" if tail else ""))
     if failure is None and grader_error is None and not (outdir / "manifest.json").is_file():
@@ -220,24 +261,64 @@ WALL = "wall"
 _MEMORY_FAILURE = "the notebook's processes used more than {gib:g} GiB of memory together"
 
 
-def _watch(proc: subprocess.Popen, limits: Limits, tag: str) -> str | None:
+class _Worker:
+    """One sandbox worker, forked by the sandbox's fork server."""
+
+    def __init__(self, private: Path) -> None:
+        self.private, self.pid = private, None
+        self.status, self.stderr = private / "exit", private / "stderr"
+
+    def start(self, request: dict) -> None:
+        self.pid = SANDBOXES.fork(
+            {**request, "stderr": str(self.stderr), "status": str(self.status)},
+            **sandbox_server())
+
+    def poll(self) -> int | None:
+        """Its exit code, or None while it runs (or -9 if its server is gone)."""
+        code = exit_code(self.status)
+        if code is None and SANDBOXES.pid is None:
+            return -signal.SIGKILL  # the server ended and took its children along
+        return code
+
+    def kill(self) -> None:
+        """Kill it and its session (whatever it started that did not leave it)."""
+        if self.pid is None or self.poll() is not None:
+            return
+        for kill, target in ((os.killpg, self.pid), (os.kill, self.pid)):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                kill(target, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while self.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def stderr_tail(self) -> str:
+        try:
+            with open(self.stderr, "rb") as file:
+                file.seek(max(0, os.fstat(file.fileno()).st_size - 4000))
+                return file.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+
+def _watch(worker: _Worker, limits: Limits, tag: str) -> str | None:
     """Wait for the sandbox, enforcing its wall-clock backstop and its total memory; return
     `WALL`, a memory failure, or None when it ended by itself."""
     deadline = time.monotonic() + limits.notebook_wall_seconds
-    while True:
-        try:
-            proc.wait(timeout=1.0)
-            return None
-        except subprocess.TimeoutExpired:
-            pass
-        if time.monotonic() > deadline:
-            os.killpg(proc.pid, signal.SIGKILL)
+    checked = 0.0
+    while worker.poll() is None:
+        time.sleep(0.05)
+        if time.monotonic() - checked < 1.0:
+            continue
+        checked = time.monotonic()
+        if checked > deadline:
+            worker.kill()
             return WALL
         try:
-            resident = _sandbox_memory(proc.pid, tag, limits.uid)
+            resident = _sandbox_memory(worker.pid, tag, limits.uid)
         except psutil.Error:
             continue
         if resident > limits.memory_bytes:
-            os.killpg(proc.pid, signal.SIGKILL)
+            worker.kill()
             kill_descendants(tag)
             return _MEMORY_FAILURE.format(gib=limits.memory_bytes / 2**30)
+    return None

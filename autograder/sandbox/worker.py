@@ -30,11 +30,11 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
 import psutil  # noqa: E402
-from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import CellExecutionError, DeadKernelError  # noqa: E402
 
 from autograder.sandbox import isolation  # noqa: E402
+from autograder.sandbox.kernels import ForkedKernelManager, KernelTemplate  # noqa: E402
 from autograder.sandbox.limits import Limits  # noqa: E402
 
 EXPORT_TEMPLATE = """\
@@ -192,7 +192,8 @@ def _add(stages: dict[str, float], stage: str, seconds: float) -> None:
 
 
 def _run_once(job: dict, cells: list, skip: set[int], export_cell: nbformat.NotebookNode,
-              current: dict, budget: Budget, stages: dict[str, float]) -> list[dict]:
+              current: dict, budget: Budget, stages: dict[str, float],
+              template: KernelTemplate) -> list[dict]:
     """Run the cells (but `skip`) and the export in one kernel; return the cells' errors.
 
     `current["index"]` tells, if the kernel dies, which cell was running; `stages` adds up
@@ -201,7 +202,8 @@ def _run_once(job: dict, cells: list, skip: set[int], export_cell: nbformat.Note
     notebook = nbformat.v4.new_notebook(cells=[*cells, export_cell])
     limits = job["limits"]
     # The async manager: with a blocking one, nbclient cannot notice a dead kernel.
-    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=job["ipc"])
+    km = ForkedKernelManager(kernel_name="python3", transport="ipc", ip=job["ipc"])
+    km.template = template
     client = CappedClient(
         notebook, km=km,
         timeout=limits["cell_wall_seconds"], interrupt_on_timeout=True, allow_errors=True,
@@ -246,6 +248,11 @@ def run(job: dict) -> dict:
     limits = Limits(**job["limits"])
     # Read before isolating: the kit's files may sit where the sandbox cannot see (under /tmp).
     exporter = Path(job["exporter"]).read_text(encoding="utf-8")
+    # The hidden inputs: opened now (the file is root's where the sandbox has a user of its
+    # own) and unlinked, but read only once the kernel template has been forked, so that no
+    # kernel's memory ever held them.
+    probes_fd = os.open(job["probes"], os.O_RDONLY)
+    os.unlink(job["probes"])
     if isolation.available() and limits.uid is not None:
         try:
             needed = [sys.prefix, sys.base_prefix, os.path.realpath(sys.executable),
@@ -255,21 +262,26 @@ def run(job: dict) -> dict:
             status["isolated"] = True
         except OSError as exc:
             status["isolation_error"] = str(exc)
-    isolation.become_subreaper()  # orphans' CPU time is counted, and they can be killed
+    # Orphans' CPU time is counted, they can be killed, and forked kernels are adopted.
+    isolation.become_subreaper()
     limits.apply()
+    template = KernelTemplate(tuple(job["preload"]))  # before any thread starts
+    with os.fdopen(probes_fd, "rb") as file:
+        probes = json.load(file)
     _add(status["stages"], "isolate", time.monotonic() - started)
     cells = list(nbformat.read(job["notebook"], as_version=4).cells)
     export_cell = nbformat.v4.new_code_cell(EXPORT_TEMPLATE.format(
-        source=exporter,
-        probes=job["probes"], outdir=job["outdir"]))
+        source=exporter, probes=probes, outdir=job["outdir"]))
     budget = Budget(limits.cell_cpu_seconds, limits.notebook_cpu_seconds)
     budget.start()
     # The kernel's sockets: a socket path has at most 107 bytes, so not under the working
     # folder, whose path can be long; /tmp is the sandbox's own when it is isolated.
     sockets = tempfile.mkdtemp(prefix="rnnkit-ipc-", dir="/tmp")
     try:
-        _run_cells(status, cells, export_cell, {**job, "ipc": f"{sockets}/kernel"}, budget)
+        _run_cells(status, cells, export_cell, {**job, "ipc": f"{sockets}/kernel"}, budget,
+                   template)
     finally:
+        template.close()
         budget.stop()
         status["cpu_seconds"] = round(used_cpu(), 2)
         shutil.rmtree(sockets, ignore_errors=True)
@@ -277,12 +289,13 @@ def run(job: dict) -> dict:
 
 
 def _run_cells(status: dict, cells: list, export_cell: nbformat.NotebookNode, job: dict,
-               budget: Budget) -> None:
+               budget: Budget, template: KernelTemplate) -> None:
     skip: set[int] = set()
     for _ in range(MAX_RESTARTS + 1):
         current = {"index": None}
         try:
-            errors = _run_once(job, cells, skip, export_cell, current, budget, status["stages"])
+            errors = _run_once(job, cells, skip, export_cell, current, budget, status["stages"],
+                               template)
         except MachineBusy:
             status["busy"] = True
             status["failure"] = "the machine was too busy to run the notebook in time"
@@ -318,12 +331,13 @@ def _run_cells(status: dict, cells: list, export_cell: nbformat.NotebookNode, jo
     status["failure"] = "the notebook's kernel died too many times"
 
 
-def main() -> None:
-    job = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+def main(job_path: str) -> None:
+    """Run the job described in `job_path` and write its status report."""
+    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
     status = run(job)
     Path(job["status"]).write_text(json.dumps(status), encoding="utf-8")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # a cold start, without the fork server: for debugging
     os.umask(0o077)
-    main()
+    main(sys.argv[1])

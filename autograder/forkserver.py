@@ -1,0 +1,176 @@
+"""Warm starts: a process that imports TensorFlow once, then forks a fresh process per request.
+
+Importing TensorFlow and Keras costs seconds, and both sides of grading need them: the student's
+kernel and the trusted checks. A fork server pays for the imports once per grading process; each
+request gets a child of its own (nothing of one request reaches the next) that starts in a
+fraction of a second. The server itself only imports: it never runs a request's code, builds a
+model or reads a request's data, so its children inherit no state but the imported modules.
+
+Protocol, one JSON object per line: the client writes a request (its `status` key names a file);
+the server answers {"pid"} at once, and writes the child's exit code (negative: the signal that
+ended it) to the `status` file when it is reaped. EOF on its input ends the server, and with it
+every child still running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+
+class ForkServerError(RuntimeError):
+    """The fork server could not start, or ended: a failure of the grader, never a student's."""
+
+
+def _reap(statuses: dict[int, str]) -> None:
+    while statuses:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        path = statuses.pop(pid, None)
+        if path is not None:
+            code = os.waitstatus_to_exitcode(status)
+            with open(path + ".part", "w", encoding="utf-8") as file:
+                file.write(str(code))
+            os.replace(path + ".part", path)
+
+
+def serve(preload: Iterable[str], child: Callable[[dict], int]) -> None:
+    """Import `preload`, then fork a child that runs `child(request)` and exits with what it
+    returns, for each request until EOF."""
+    for module in preload:
+        importlib.import_module(module)
+    statuses: dict[int, str] = {}
+    requests = sys.stdin.buffer
+    print(json.dumps({"ready": True}), flush=True)
+    while True:
+        readable, _, _ = select.select([requests], [], [], 0.1)
+        _reap(statuses)
+        if not readable:
+            continue
+        line = requests.readline()
+        if not line:
+            break
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            code = 3
+            try:
+                # The server's pipes are not the request's business.
+                null = os.open(os.devnull, os.O_RDWR)
+                os.dup2(null, 0)
+                os.dup2(null, 1)
+                os.closerange(3, 1 << 16)
+                code = child(request)
+            except BaseException:  # noqa: BLE001 - whatever happens, the child must not return
+                import traceback
+
+                with contextlib.suppress(Exception):
+                    traceback.print_exc()
+            finally:
+                with contextlib.suppress(Exception):
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+            os._exit(code)
+        statuses[pid] = request["status"]
+        print(json.dumps({"pid": pid}), flush=True)
+    for pid in statuses:  # the client is gone: its requests end with it
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 9)
+    for pid in statuses:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+def redirect(stdout: str | None, stderr: str | None) -> None:
+    """In a child: read nothing, and write to the named files (None: nowhere)."""
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    for fd, path in ((1, stdout), (2, stderr)):
+        if path is None:
+            os.dup2(null, fd)
+        else:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.dup2(handle, fd)
+            os.close(handle)
+    os.close(null)
+    sys.stdout = os.fdopen(1, "w", buffering=1)
+    sys.stderr = os.fdopen(2, "w", buffering=1)
+
+
+class ForkServer:
+    """The client side: a server (`python -m MODULE`) started on first use and kept for later
+    requests, ended with the process that started it."""
+
+    def __init__(self, module: str, what: str) -> None:
+        self.module, self.what = module, what
+        self.proc: subprocess.Popen | None = None
+        self.lock = threading.Lock()
+        self._settings: tuple | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None and self.proc.poll() is None else None
+
+    def _start(self, python: str, env: dict[str, str], cwd: Path) -> subprocess.Popen:
+        settings = (python, sorted(env.items()), str(cwd))
+        if self.pid is not None and settings == self._settings:
+            return self.proc
+        self.stop()  # another Python or environment: another server
+        self.proc = subprocess.Popen(
+            [python, "-m", self.module], cwd=cwd, env=env, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._settings = settings
+        if not self.proc.stdout.readline():
+            _, err = self.proc.communicate()
+            tail = " | ".join(err.decode("utf-8", "replace").strip().splitlines()[-3:])
+            raise ForkServerError(f"{self.what} cannot start: importing what it needs failed "
+                                  f"(exit {self.proc.returncode}): {tail[:500]}")
+        # Its imports are done: what it writes to stderr from now on is its children's business.
+        threading.Thread(target=self.proc.stderr.read, daemon=True).start()
+        return self.proc
+
+    def warm(self, python: str, env: dict[str, str], cwd: Path) -> None:
+        """Start importing in the background, while other work goes on."""
+        def start() -> None:
+            with self.lock, contextlib.suppress(ForkServerError, OSError):
+                self._start(python, env, cwd)
+        threading.Thread(target=start, daemon=True).start()
+
+    def fork(self, request: dict, python: str, env: dict[str, str], cwd: Path) -> int:
+        """Fork a child for `request` (a server of this Python and environment); its pid."""
+        with self.lock:
+            proc = self._start(python, env, cwd)
+            try:
+                proc.stdin.write((json.dumps(request) + "\n").encode())
+                proc.stdin.flush()
+                answer = proc.stdout.readline()
+            except OSError:
+                answer = b""
+            if not answer:
+                raise ForkServerError(f"{self.what} ended unexpectedly")
+            return int(json.loads(answer)["pid"])
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def exit_code(status: Path) -> int | None:
+    """The exit code a server wrote for a child, or None while it runs."""
+    try:
+        return int(status.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
