@@ -163,7 +163,14 @@ class ForkServer:
             return int(json.loads(answer)["pid"])
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        """End the server: EOF first, so that it ends its children too; then a kill."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
 

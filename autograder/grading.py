@@ -38,8 +38,14 @@ from autograder.notebook_io import NotebookError, digest, grade_id, read_noteboo
 from autograder.progress import Reporter, as_reporter
 from autograder.sandbox import isolation
 from autograder.sandbox.limits import Limits
-from autograder.sandbox.runner import (SANDBOXES, RunResult, kill_descendants, run_notebook,
-                                       sandbox_python, sandbox_server)
+from autograder.sandbox.runner import (
+    SANDBOXES,
+    RunResult,
+    kill_descendants,
+    run_notebook,
+    sandbox_python,
+    sandbox_server,
+)
 from autograder.scoring.results import CheckResult, SubmissionResult
 from autograder.store import GradeStore, checks_version
 

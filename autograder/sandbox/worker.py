@@ -1,9 +1,10 @@
 """Entry point of the sandbox process: run a notebook's cells, then export the declared probes.
 
-Started by `autograder.sandbox.runner` in a fresh directory that holds only the submission. It
-isolates itself (see `isolation`), applies the resource limits, runs every code cell in a Jupyter
-kernel (a failing cell does not stop the next ones, as in a student's own run), then asks the
-kernel to export the probe results. A cell that kills the kernel, or ignores the interrupt
+Forked by the sandbox's fork server (`autograder.sandbox.zygote`) for `autograder.sandbox.runner`,
+in a fresh directory that holds only the submission. It isolates itself (see `isolation`),
+applies the resource limits, forks the template of its kernels (see `kernels`), runs every code
+cell in a Jupyter kernel (a failing cell does not stop the next ones, as in a student's own
+run), then asks the kernel to export the probe results. A cell that kills the kernel, or ignores the interrupt
 that ends its CPU budget, is skipped and the notebook is run again without it, so it costs only
 the checks that depend on it. A cell that runs out of wall-clock time while it waits for a busy
 CPU ends the run as `busy`: the grader repeats it alone.

@@ -1,0 +1,127 @@
+"""The sandbox's warm kernels: forked from a process that has imported TensorFlow, each one is
+still fresh, and none of them ever holds the hidden inputs before the export."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import course_config
+from autograder.boundary import Artefacts
+from autograder.checks import probes
+from autograder.sandbox import isolation
+from autograder.sandbox.limits import Limits
+from autograder.sandbox.runner import RunResult, run_notebook
+
+LIMITS = Limits(cell_cpu_seconds=30, notebook_cpu_seconds=60, cell_wall_seconds=60,
+                notebook_wall_seconds=120)
+
+# Looks for the hidden inputs everywhere a notebook can look before the export cell runs: the
+# files around it, its own kernel's memory, the memory of its parent (the worker). The input is
+# looked for in two halves, so the notebook never holds it whole itself.
+LOOK_FOR_HIDDEN_INPUTS = '''
+import ctypes, glob, os
+ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE: its own memory readable again
+A, B = bytes.fromhex(FIRST_HEX), bytes.fromhex(SECOND_HEX)
+def holds(data):
+    at = data.find(A)
+    while at >= 0:
+        if data[at + len(A):at + len(A) + len(B)] == B:
+            return True
+        at = data.find(A, at + 1)
+    return False
+def look():
+    places = []
+    for pid in ("self", os.getppid(), 1):
+        try:
+            with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb") as mem:
+                for line in maps:
+                    start, end = (int(x, 16) for x in line.split()[0].split("-"))
+                    if "rw" not in line.split()[1] or end - start > 2**28:
+                        continue
+                    try:
+                        mem.seek(start)
+                        if holds(mem.read(end - start)):
+                            places.append(f"memory of process {pid}")
+                            break
+                    except (OSError, ValueError, OverflowError):
+                        pass
+        except OSError:
+            pass
+    for path in glob.glob(os.path.join(os.getcwd(), "..", "**"), recursive=True):
+        try:
+            if os.path.isfile(path) and holds(open(path, "rb").read()):
+                places.append("file " + os.path.basename(path))
+        except OSError:
+            pass
+    return places
+found = look()
+'''
+
+
+def _run(tmp_path: Path, cells: list[str], probe_list: list[dict]) -> RunResult:
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    folder = tmp_path / "submission"
+    folder.mkdir(exist_ok=True)
+    path = folder / "notebook.ipynb"
+    nbformat.write(notebook, str(path))
+    lease = isolation.UserLease(course_config.SANDBOX_UIDS, Path(course_config.SANDBOX_LOCK_DIR)) \
+        if isolation.available() else contextlib.nullcontext()
+    with lease as uid:
+        limits = Limits(**{**LIMITS.__dict__, "uid": uid})
+        return run_notebook(notebook, path, probe_list, tmp_path / f"box-{secrets.token_hex(4)}",
+                            limits)
+
+
+def _exported(run: RunResult, name: str):
+    assert run.failure is None and run.grader_error is None, (run.failure, run.grader_error)
+    assert run.cell_errors == []
+    return Artefacts(run.artefacts_dir).get(name).value
+
+
+def test_no_kernel_can_see_the_hidden_inputs_before_the_export(tmp_path: Path) -> None:
+    secret = f"hidden-{secrets.token_hex(16)}"
+    hidden = [probes.call("echo", "echo", secret), probes.variable("found", "found")]
+    halves = (f"FIRST_HEX, SECOND_HEX = {secret[:20].encode().hex()!r}, "
+              f"{secret[20:].encode().hex()!r}\ndef echo(value):\n    return value")
+    run = _run(tmp_path, [halves, LOOK_FOR_HIDDEN_INPUTS], hidden)
+    assert _exported(run, "echo") == secret  # the export did get them
+    found = _exported(run, "found")
+    if not isolation.available():  # the worker shares the student's user: only files are safe
+        found = [place for place in found if place.startswith("file")]
+    assert found == []
+
+
+def test_kernels_start_with_the_course_libraries_imported(tmp_path: Path) -> None:
+    cell = ("import sys, time\nstarted = time.perf_counter()\nimport keras, tensorflow\n"
+            "preloaded = sorted(m for m in PRELOAD if m in sys.modules)\n"
+            "seconds = time.perf_counter() - started")
+    run = _run(tmp_path, [f"PRELOAD = {list(course_config.SANDBOX_PRELOAD)!r}", cell],
+               [probes.variable("preloaded", "preloaded"), probes.variable("seconds", "seconds")])
+    assert _exported(run, "preloaded") == sorted(course_config.SANDBOX_PRELOAD)
+    assert _exported(run, "seconds") < 0.5
+
+
+def test_each_kernel_is_fresh(tmp_path: Path) -> None:
+    """What one notebook does to the preloaded modules does not reach the next notebook."""
+    first = _run(tmp_path, ["import keras\nkeras.LEFT_BEHIND = 1\nleft = keras.LEFT_BEHIND"],
+                 [probes.variable("left", "left")])
+    assert _exported(first, "left") == 1
+    second = _run(tmp_path, ["import keras\nleft = getattr(keras, 'LEFT_BEHIND', None)"],
+                  [probes.variable("left", "left")])
+    assert _exported(second, "left") is None
+
+
+@pytest.mark.skipif(not isolation.available(), reason="needs root: a user of its own")
+def test_a_restarted_kernel_is_warm_and_isolated_too(tmp_path: Path) -> None:
+    """A cell that kills its kernel is skipped and the notebook runs again in a new one."""
+    run = _run(tmp_path, ["import os", "os._exit(1)",
+                          "import sys\nwarm = 'tensorflow' in sys.modules\nuid = os.getuid()"],
+               [probes.variable("warm", "warm"), probes.variable("uid", "uid")])
+    assert run.skipped_cells == [1]
+    assert _exported(run, "warm") is True
+    assert _exported(run, "uid") in course_config.SANDBOX_UIDS
