@@ -15,6 +15,7 @@ every child still running.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib
 import json
 import os
@@ -22,8 +23,13 @@ import select
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+import psutil
+
+_PR_SET_CHILD_SUBREAPER = 36
 
 
 class ForkServerError(RuntimeError):
@@ -31,7 +37,9 @@ class ForkServerError(RuntimeError):
 
 
 def _reap(statuses: dict[int, str]) -> None:
-    while statuses:
+    """Reap every child that ended: its own, with the exit code written for the client, and
+    the orphans of its children's subtrees that it adopted."""
+    while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
@@ -41,14 +49,19 @@ def _reap(statuses: dict[int, str]) -> None:
         path = statuses.pop(pid, None)
         if path is not None:
             code = os.waitstatus_to_exitcode(status)
-            with open(path + ".part", "w", encoding="utf-8") as file:
-                file.write(str(code))
-            os.replace(path + ".part", path)
+            with contextlib.suppress(OSError):  # the client removed its folder: it is stopping
+                with open(path + ".part", "w", encoding="utf-8") as file:
+                    file.write(str(code))
+                os.replace(path + ".part", path)
 
 
 def serve(preload: Iterable[str], child: Callable[[dict], int]) -> None:
     """Import `preload`, then fork a child that runs `child(request)` and exits with what it
     returns, for each request until EOF."""
+    # Whatever a child leaves behind is adopted here, not by the client (which may be gone):
+    # this process kills and reaps it.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     for module in preload:
         importlib.import_module(module)
     statuses: dict[int, str] = {}
@@ -85,12 +98,25 @@ def serve(preload: Iterable[str], child: Callable[[dict], int]) -> None:
             os._exit(code)
         statuses[pid] = request["status"]
         print(json.dumps({"pid": pid}), flush=True)
-    for pid in statuses:  # the client is gone: its requests end with it
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, 9)
-    for pid in statuses:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
+    _end_children()
+
+
+def _end_children() -> None:
+    """The client is gone: kill every process of this one's subtree and reap them all."""
+    for _ in range(3):
+        victims = psutil.Process().children(recursive=True)
+        if not victims:
+            return
+        for victim in victims:
+            with contextlib.suppress(psutil.Error):
+                victim.kill()
+        deadline = time.monotonic() + 5
+        # Each dead one, child or grandchild, ends up as this process's child: reaped here.
+        while time.monotonic() < deadline:
+            _reap({})
+            if not any(psutil.pid_exists(victim.pid) for victim in victims):
+                break
+            time.sleep(0.02)
 
 
 def redirect(stdout: str | None, stderr: str | None) -> None:

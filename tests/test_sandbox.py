@@ -125,3 +125,18 @@ def test_a_restarted_kernel_is_warm_and_isolated_too(tmp_path: Path) -> None:
     assert run.skipped_cells == [1]
     assert _exported(run, "warm") is True
     assert _exported(run, "uid") in course_config.SANDBOX_UIDS
+
+
+@pytest.mark.skipif(not isolation.available(), reason="needs root: without it the notebook's "
+                    "processes are the grader's user, and this one kills every process it sees")
+def test_a_notebook_that_kills_the_kernel_template_is_still_graded(tmp_path: Path) -> None:
+    """The template runs as the student's user: a notebook can kill it. The next kernel then
+    starts cold, and the run goes on."""
+    kill_all = ("import os, signal, psutil\nme = psutil.Process()\nmine = {me.pid, *(t.id for t "
+                "in me.threads())}\nfor p in psutil.process_iter():\n    if p.pid not in mine "
+                "and p.pid != 1 and p.pid != me.ppid():\n        try:\n            p.kill()\n"
+                "        except psutil.Error:\n            pass")
+    run = _run(tmp_path, ["import os\nx = 1", kill_all, "os._exit(1)", "y = x + 1"],
+               [probes.variable("y", "y")])
+    assert run.skipped_cells == [2]
+    assert _exported(run, "y") == 2

@@ -72,7 +72,7 @@ class KernelTemplate:
             self._serve(requests_in, answers_out, preload)
         os.close(requests_in)
         os.close(answers_out)
-        self.pid = pid
+        self.pid, self.gone = pid, False
         self._requests = os.fdopen(requests_out, "wb", buffering=0)
         self._answers = os.fdopen(answers_in, "rb", buffering=0)
 
@@ -108,12 +108,18 @@ class KernelTemplate:
 
     def launch(self, argv: list[str], env: dict[str, str], cwd: str) -> int:
         """Fork a kernel run with `argv` (ipykernel's arguments); its pid, a child of this
-        process."""
+        process. OSError if the template is gone (the student's code can kill it) or could
+        not fork."""
+        if self.gone:
+            raise OSError("the kernel template is gone")
         request = {"argv": argv, "env": env, "cwd": cwd}
+        self.gone = True  # until it answers
         self._requests.write((json.dumps(request) + "\n").encode())
-        pid = int(self._answers.readline() or 0)
+        answer = self._answers.readline()
+        pid = int(answer) if answer.strip().isdigit() else 0
         if pid <= 0:
-            raise RuntimeError("the kernel template could not fork a kernel")
+            raise OSError("the kernel template could not fork a kernel")
+        self.gone = False
         return pid
 
     def close(self) -> None:
@@ -167,7 +173,8 @@ class AdoptedProcess:
 
 
 class ForkedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernels come from a `KernelTemplate` instead of `subprocess`."""
+    """A kernel manager whose kernels come from a `KernelTemplate` instead of `subprocess`;
+    started the usual way (a cold start) once the template is gone."""
 
     template: KernelTemplate | None = None
 
@@ -178,7 +185,12 @@ class ForkedKernelManager(AsyncKernelManager):
             return
         argv = kernel_cmd[kernel_cmd.index("ipykernel_launcher") + 1:]
         env = kw.get("env") or dict(os.environ)
-        pid = self.template.launch(argv, dict(env), str(kw.get("cwd") or os.getcwd()))
+        try:
+            pid = self.template.launch(argv, dict(env), str(kw.get("cwd") or os.getcwd()))
+        except OSError:
+            self.template = None
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            return
         provisioner.process = AdoptedProcess(pid)
         provisioner.pid = provisioner.pgid = pid
         provisioner.cwd = kw.get("cwd")
