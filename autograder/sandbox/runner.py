@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import functools
 import json
 import os
 import secrets
@@ -66,12 +65,13 @@ def sandbox_python() -> str:
     return os.environ.get("RNNKIT_SANDBOX_PYTHON") or sys.executable
 
 
-@functools.cache
 def _server_folder() -> str:
-    """A folder of this process's own for the sandbox server (matplotlib's font cache)."""
-    folder = tempfile.mkdtemp(prefix="rnnkit-sandbox-server-")
-    atexit.register(shutil.rmtree, folder, True)
-    return folder
+    """The sandbox server's home: matplotlib's font cache, kept between grading runs (in the
+    user's cache folder, so that no temporary folder outlives a run)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = cache / "rnnkit" / "sandbox-server"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return str(folder)
 
 
 def _sandbox_env() -> dict[str, str]:
