@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from autograder.build import put_alembic_on_path  # noqa: E402
 from autograder.samples import write_samples  # noqa: E402
 
 
@@ -39,6 +40,7 @@ def main() -> None:
     parser.add_argument("assignment", nargs="?", default="onehot")
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
+    put_alembic_on_path()  # nbgrader runs its environment's `alembic`
     with tempfile.TemporaryDirectory(prefix="rnnkit-one-") as tmp:
         tmp = Path(tmp)
         solution = next(p for p in write_samples([args.assignment], tmp / "samples")

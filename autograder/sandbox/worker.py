@@ -25,18 +25,14 @@ import threading
 import time
 from pathlib import Path
 
-# nbformat imports jsonschema, whose IRI format checker compiles a grammar when it is imported
-# (about a second of every sandbox's start); notebooks need no IRI checks.
-sys.modules.setdefault("rfc3987_syntax", None)
+import nbformat
+import psutil
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, DeadKernelError
 
-import nbformat  # noqa: E402
-import psutil  # noqa: E402
-from nbclient import NotebookClient  # noqa: E402
-from nbclient.exceptions import CellExecutionError, DeadKernelError  # noqa: E402
-
-from autograder.sandbox import isolation  # noqa: E402
-from autograder.sandbox.kernels import ForkedKernelManager, KernelTemplate  # noqa: E402
-from autograder.sandbox.limits import Limits  # noqa: E402
+from autograder.sandbox import isolation
+from autograder.sandbox.kernels import ForkedKernelManager, KernelTemplate
+from autograder.sandbox.limits import Limits
 
 EXPORT_TEMPLATE = """\
 _grader_ns = {{}}
