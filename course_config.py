@@ -285,8 +285,15 @@ MEMORY_BYTES = 8 * 2**30
 """Address-space cap of each process of a sandbox (TensorFlow alone reserves about 3 GiB of
 it), and the cap on the resident memory of all of them together."""
 
-PARALLEL_RUNS = max(1, min(4, os.cpu_count() or 1))
-"""Notebooks run at once. Each sandbox runs TensorFlow on one thread, so N runs fit N cores."""
+MEMORY_PER_RUN = 3 * 2**30
+"""Memory a running notebook takes at most in practice (a notebook that trains, beside its
+checks): the default number of parallel runs leaves each about this much."""
+
+PARALLEL_RUNS = max(1, min(os.cpu_count() or 1,
+                           os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+                           // MEMORY_PER_RUN))
+"""Notebooks run at once by default (`grade --workers N` overrides it): one per core, as memory
+allows. Each sandbox runs TensorFlow on one thread, so N runs fit N cores."""
 
 SANDBOX_PRELOAD = ("numpy", "tensorflow", "keras", "matplotlib.pyplot", "ipykernel.kernelapp")
 """Modules every sandbox's kernel starts with, already imported: a fork server imports them once

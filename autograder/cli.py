@@ -247,8 +247,8 @@ def parser() -> argparse.ArgumentParser:
                    help="with --store: grade again even if unchanged")
     where = g.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_positive, metavar="N",
-                       help="notebooks run at once on this machine (default: its cores, at "
-                            "most 4)")
+                       help="notebooks run at once on this machine (default: its cores, "
+                            "while each has 3 GiB of memory)")
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="grade on the Dask cluster of this scheduler (its workers need the "
                             "kit at this version, no shared files)")
