@@ -80,11 +80,8 @@ def serve(preload: Iterable[str], child: Callable[[dict], int]) -> None:
         if pid == 0:
             code = 3
             try:
-                # The server's pipes are not the request's business.
-                null = os.open(os.devnull, os.O_RDWR)
-                os.dup2(null, 0)
-                os.dup2(null, 1)
-                os.closerange(3, 1 << 16)
+                redirect(None, None)  # the server's pipes are not the request's business
+                close_fds()
                 code = child(request)
             except BaseException:  # noqa: BLE001 - whatever happens, the child must not return
                 import traceback
@@ -119,6 +116,15 @@ def _end_children() -> None:
             time.sleep(0.02)
 
 
+def close_fds(keep: tuple[int, ...] = ()) -> None:
+    """In a child: close every descriptor above stderr but `keep`."""
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 16)
+
+
 def redirect(stdout: str | None, stderr: str | None) -> None:
     """In a child: read nothing, and write to the named files (None: nowhere)."""
     null = os.open(os.devnull, os.O_RDWR)
@@ -131,8 +137,9 @@ def redirect(stdout: str | None, stderr: str | None) -> None:
             os.dup2(handle, fd)
             os.close(handle)
     os.close(null)
-    sys.stdout = os.fdopen(1, "w", buffering=1)
-    sys.stderr = os.fdopen(2, "w", buffering=1)
+    # closefd=False: the objects these replace may be collected, and must not close 1 and 2.
+    sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
+    sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
 
 
 class ForkServer:

@@ -13,7 +13,6 @@ had started with `subprocess`.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import os
 import signal
@@ -23,14 +22,7 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 
-
-def close_fds(keep: tuple[int, ...] = ()) -> None:
-    """Close every descriptor above stderr but `keep`."""
-    low = 3
-    for fd in sorted(keep):
-        os.closerange(low, fd)
-        low = fd + 1
-    os.closerange(low, 1 << 16)
+from autograder.forkserver import close_fds, redirect
 
 
 def _become_kernel(request: dict) -> None:
@@ -39,9 +31,7 @@ def _become_kernel(request: dict) -> None:
     code = 1
     try:
         os.setsid()  # as jupyter_client starts kernels: an interrupt reaches its process group
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):  # what the kernel prints outside cells stays in the sandbox
-            os.dup2(null, fd)
+        redirect(None, None)  # what the kernel prints outside cells stays in the sandbox
         close_fds()
         os.chdir(request["cwd"])
         os.environ.clear()
@@ -62,14 +52,14 @@ class KernelTemplate:
     adopted by the worker (a subreaper, or the PID namespace's init) and becomes its child.
     """
 
-    def __init__(self, preload: tuple[str, ...] = ()) -> None:
+    def __init__(self) -> None:
         requests_in, requests_out = os.pipe()
         answers_in, answers_out = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(requests_out)
             os.close(answers_in)
-            self._serve(requests_in, answers_out, preload)
+            self._serve(requests_in, answers_out)
         os.close(requests_in)
         os.close(answers_out)
         self.pid, self.gone = pid, False
@@ -77,13 +67,11 @@ class KernelTemplate:
         self._answers = os.fdopen(answers_in, "rb", buffering=0)
 
     @staticmethod
-    def _serve(requests_in: int, answers_out: int, preload: tuple[str, ...]) -> None:
+    def _serve(requests_in: int, answers_out: int) -> None:
         code = 0
         try:
             close_fds((requests_in, answers_out))
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for kernels
-            for module in preload:  # already imported where the worker came from a fork server
-                importlib.import_module(module)
             with os.fdopen(requests_in, "rb") as requests:
                 for line in requests:
                     request = json.loads(line)

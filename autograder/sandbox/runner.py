@@ -19,7 +19,6 @@ from typing import Any
 import nbformat
 import psutil
 
-import course_config
 from autograder.forkserver import ForkServer, ForkServerError, exit_code
 from autograder.sandbox import isolation
 from autograder.sandbox.limits import SINGLE_THREADED, Limits
@@ -83,12 +82,11 @@ def _sandbox_env() -> dict[str, str]:
 
 
 def sandbox_server() -> dict:
-    """How the sandbox's fork server is started: the sandbox Python, the preloaded modules."""
+    """How the sandbox's fork server is started: the sandbox Python, the sandboxes' environment."""
     folder = _server_folder()
     return {"python": sandbox_python(), "cwd": Path(folder),
             "env": {**_sandbox_env(), RUN_TAG: _TAG_PLACEHOLDER, "HOME": folder,
-                    "MPLCONFIGDIR": folder,
-                    "RNNKIT_SANDBOX_PRELOAD": " ".join(course_config.SANDBOX_PRELOAD)}}
+                    "MPLCONFIGDIR": folder}}
 
 
 def _tagged(process: psutil.Process, tag: str | None) -> bool:
@@ -180,7 +178,6 @@ def run_notebook(
         "stage": str(stage),
         "exporter": str(EXPORTER),
         "probes": str(control / "probes.json"),
-        "preload": list(course_config.SANDBOX_PRELOAD),
         "limits": limits.__dict__,
         "hide": [str(path) for path in hide],
     }

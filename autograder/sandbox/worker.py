@@ -262,7 +262,7 @@ def run(job: dict) -> dict:
     # Orphans' CPU time is counted, they can be killed, and forked kernels are adopted.
     isolation.become_subreaper()
     limits.apply()
-    template = KernelTemplate(tuple(job["preload"]))  # before any thread starts
+    template = KernelTemplate()  # before any thread starts
     with os.fdopen(probes_fd, "rb") as file:
         probes = json.load(file)
     _add(status["stages"], "isolate", time.monotonic() - started)

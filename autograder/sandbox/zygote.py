@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
+import course_config
 from autograder.forkserver import redirect, serve
 from autograder.sandbox import worker
 from autograder.sandbox.runner import RUN_TAG
@@ -54,4 +55,4 @@ def _child(request: dict) -> int:
 
 
 if __name__ == "__main__":
-    serve(os.environ.get("RNNKIT_SANDBOX_PRELOAD", "").split(), _child)
+    serve(course_config.SANDBOX_PRELOAD, _child)
