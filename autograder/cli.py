@@ -21,17 +21,20 @@ def _assignments(names: list[str]) -> list[str]:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from autograder.discovery import DiscoveryError, find_submissions
+    from autograder.discovery import DiscoveryError, discover
     from autograder.grading import GraderError, grade
     from autograder.progress import reporter
     from autograder.reports import table, write_json
     from autograder.store import GradeStore
 
     try:
-        submissions = find_submissions(args.paths)
+        found = discover(args.paths)
     except DiscoveryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    submissions = found.submissions
+    for ignored in found.ignored:
+        print(f"ignored {ignored}", file=sys.stderr)
     store = GradeStore(args.store) if args.store else None
     report = reporter(args.quiet)
     try:
@@ -112,10 +115,24 @@ def load_results(path: Path) -> list | None:
 
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return [SubmissionResult.from_dict(s) for s in data["submissions"]]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        results = [SubmissionResult.from_dict(s) for s in data["submissions"]]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         print(f"error: {path} is not a results file of `grade --json` ({exc})", file=sys.stderr)
         return None
+    # Every output keeps one result per student and assignment: never silently the last one.
+    owners: dict[tuple[str, str], int] = {}
+    for result in results:
+        key = (result.student, result.assignment)
+        owners[key] = owners.get(key, 0) + 1
+    twice = sorted(key for key, count in owners.items() if count > 1 and key[1] != "?")
+    if twice:
+        from autograder.safetext import printable
+
+        names = ", ".join(printable(f"{student}/{assignment}") for student, assignment in twice)
+        print(f"error: {path} holds more than one result for {names}; nothing was written "
+              "(grade those submissions again, once each)", file=sys.stderr)
+        return None
+    return results
 
 
 def _say_ungraded(results: list) -> int:

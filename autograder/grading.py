@@ -205,7 +205,7 @@ def plan(submissions: list[Submission], store: GradeStore | None = None,
                 sub.student, "?", sub.notebook.name,
                 problem="cannot tell which assignment this notebook is for: keep the "
                         "notebook's name and folder as released"))
-        elif sub.found is not None:
+        elif sub.found is not None or sub.problem is not None:
             done.append(_nothing_to_grade(sub))
         else:
             stored = None if (store is None or regrade) else store.get(
@@ -273,11 +273,11 @@ def summary(result: SubmissionResult) -> str:
 
 
 def _nothing_to_grade(sub: Submission) -> SubmissionResult:
-    """A student's assignment folder without a notebook: every check lost, and why."""
+    """A student's assignment folder without a notebook to grade: every check lost, and why."""
     found = sub.found or ()
     listed = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "") if found else "nothing"
-    problem = (f"no notebook to grade: the folder holds {listed}; hand in "
-               f"{sub.notebook.name} as released")
+    problem = sub.problem or (f"no notebook to grade: the folder holds {listed}; hand in "
+                              f"{sub.notebook.name} as released")
     return SubmissionResult(
         sub.student, sub.assignment or "?", sub.notebook.name, problem=problem,
         checks=[CheckResult(name, 0.0, points, False, problem)

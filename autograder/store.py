@@ -29,7 +29,10 @@ def checks_version(assignment: str) -> str:
 
 
 def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", name)[:100] or "_"
+    """A file name for `name`: readable, and distinct for distinct names (two students whose
+    names differ only in characters a file name cannot hold never share a stored result)."""
+    tag = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{re.sub(r'[^A-Za-z0-9._-]', '_', name)[:80]}-{tag}"
 
 
 class GradeStore:

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.discovery import DiscoveryError, find_submissions
+from autograder.discovery import DiscoveryError, discover, find_submissions
 from autograder.notebook_io import NotebookError, read_notebook
 
 
@@ -72,3 +72,69 @@ def test_old_notebook_formats_are_upgraded(tmp_path: Path) -> None:
         {"cell_type": "code", "input": "x = 1", "language": "python", "outputs": []}]}]}
     path.write_text(json.dumps(v3))
     assert read_notebook(path).cells[0].source == "x = 1"
+
+
+def test_a_notebook_deeper_in_a_students_folder_is_nobodys(tmp_path: Path) -> None:
+    """A student cannot hand in a notebook as a classmate by nesting folders in their own."""
+    tree = tmp_path / "submitted"
+    _notebook(tree / "bob" / "onehot" / "onehot.ipynb")
+    _notebook(tree / "mallory" / "onehot" / "onehot.ipynb")
+    _notebook(tree / "mallory" / "onehot" / "bob" / "onehot" / "onehot.ipynb")
+    _notebook(tree / "mallory" / "onehot" / "x" / "submitted" / "bob" / "onehot" / "onehot.ipynb")
+    for root in (tree, tree / "mallory", tree / "mallory" / "onehot"):
+        found = discover([root])
+        assert [(s.student, s.assignment) for s in found.submissions] in (
+            [("bob", "onehot"), ("mallory", "onehot")], [("mallory", "onehot")])
+        assert all(s.notebook.parent.name == "onehot" and s.notebook.parent.parent.name
+                   in ("bob", "mallory") for s in found.submissions)
+        assert sum("below the assignment folder" in line for line in found.ignored) == 2
+
+
+def test_only_the_assignments_own_notebook_is_graded(tmp_path: Path) -> None:
+    folder = tmp_path / "alice" / "onehot"
+    _notebook(folder / "onehot.ipynb")
+    _notebook(folder / "scratch.ipynb")
+    _notebook(folder / "\x1b]0;pwned\x07.ipynb")
+    found = discover([tmp_path / "alice"])
+    assert [s.notebook.name for s in found.submissions] == ["onehot.ipynb"]
+    assert len(found.ignored) == 2
+    assert all("\x1b" not in line and "\x07" not in line for line in found.ignored)
+    assert any("\\x1b]0;pwned\\x07.ipynb" in line for line in found.ignored)
+
+
+def test_several_notebooks_none_named_as_released_is_one_result(tmp_path: Path) -> None:
+    folder = tmp_path / "alice" / "onehot"
+    _notebook(folder / "try1.ipynb")
+    _notebook(folder / "try2.ipynb")
+    [sub] = find_submissions([tmp_path / "alice"])
+    assert sub.problem and "2 notebooks" in sub.problem and sub.notebook.name == "onehot.ipynb"
+
+
+def test_a_linked_notebook_is_not_graded(tmp_path: Path) -> None:
+    target = _notebook(tmp_path / "submitted" / "bob" / "onehot" / "onehot.ipynb")
+    folder = tmp_path / "submitted" / "mallory" / "onehot"
+    folder.mkdir(parents=True)
+    (folder / "onehot.ipynb").symlink_to(target)
+    found = discover([tmp_path / "submitted"])
+    mallory = [s for s in found.submissions if s.student == "mallory"]
+    assert mallory and mallory[0].found is not None  # nothing to grade, not bob's notebook
+    assert any("a link" in line for line in found.ignored)
+
+
+def test_two_paths_cannot_give_one_student_two_submissions(tmp_path: Path) -> None:
+    first = _notebook(tmp_path / "a" / "alice" / "onehot" / "onehot.ipynb")
+    second = _notebook(tmp_path / "b" / "alice" / "onehot" / "onehot.ipynb")
+    with pytest.raises(DiscoveryError, match="two submissions"):
+        find_submissions([first, second])
+    assert len(find_submissions([tmp_path / "a", first])) == 1  # the same file twice is one
+
+
+def test_a_deep_folder_does_not_end_the_search(tmp_path: Path) -> None:
+    folder = tmp_path / "alice" / "onehot"
+    _notebook(folder / "onehot.ipynb")
+    deep = folder
+    for _ in range(200):
+        deep = deep / "d"
+    deep.mkdir(parents=True)
+    _notebook(deep / "onehot.ipynb")
+    assert [s.student for s in find_submissions([tmp_path / "alice"])] == ["alice"]
