@@ -326,6 +326,12 @@ CHECK_BATCH = 8
 MAX_PROCESSES = 512
 MAX_FILE_BYTES = 512 * 2**20
 
+READ_MEMORY_BYTES = 3 * 2**30
+READ_CPU_SECONDS = 60
+"""Address-space cap and CPU seconds of the child process that parses one handed-in notebook
+(`autograder.intake`): a 120 MB notebook of outputs reads in about 1 GiB; a file that needs
+more (millions of tiny JSON objects in a few megabytes) is refused, and costs only itself."""
+
 # TensorFlow and absl write warnings to stderr; nbgrader would give 0 to a cell with any stderr.
 TF_STDERR_PATTERN = (
     r"(tensorflow|oneDNN|TF_ENABLE_ONEDNN_OPTS|cuda|cuDNN|cuBLAS|XLA|absl::|"

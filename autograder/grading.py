@@ -29,12 +29,13 @@ from pathlib import Path
 import nbformat
 
 import course_config
-from autograder import canary
+from autograder import canary, intake
 from autograder.boundary import MAX_MODEL_BYTES
 from autograder.checks import assignment_probes, check_points
 from autograder.discovery import Submission
 from autograder.forkserver import ForkServer, ForkServerError, exit_code
-from autograder.notebook_io import NotebookError, digest, grade_id, read_notebook
+from autograder.intake import ReaderUnavailable, read_submitted
+from autograder.notebook_io import NotebookError, digest, grade_id
 from autograder.progress import Reporter, as_reporter
 from autograder.sandbox import isolation
 from autograder.sandbox.limits import Limits
@@ -348,6 +349,7 @@ class _Runs:
     def grade(self, batches: list[tuple[str, list[Submission]]],
               store: GradeStore | None) -> list[SubmissionResult]:
         TRUSTED.warm(**_trusted_server())  # its imports overlap the first notebooks
+        intake.warm()
         SANDBOXES.warm(**sandbox_server())
         pool = ThreadPoolExecutor(max_workers=self.workers)
         futures = [pool.submit(self._canary)] if _canary_due() else []
@@ -432,11 +434,16 @@ class _Runs:
         saved = copy_saved_files(sub, assignment, self._box("saved"))
         run = _Run(sub, result, {"id": "", "artefacts": str(saved / "none"), "failure": None,
                                  "saved": str(saved)})
+        stage = "read"
         try:
-            notebook = read_notebook(sub.notebook)
+            notebook = read_submitted(sub.notebook, self._box("read"))
+            stage = "assignment"
             check_assignment(notebook, assignment)
+        except ReaderUnavailable as exc:
+            result.ungraded = str(exc)
         except NotebookError as exc:
-            result.problem = str(exc)
+            result.problem = f"the notebook could not be read: {exc}" if stage == "read" \
+                else str(exc)
             run.entry["failure"] = f"the notebook could not be graded: {exc}"
         else:
             sandbox = self._sandbox(notebook, sub.notebook, assignment_probes(assignment),

@@ -138,3 +138,52 @@ def test_a_deep_folder_does_not_end_the_search(tmp_path: Path) -> None:
     deep.mkdir(parents=True)
     _notebook(deep / "onehot.ipynb")
     assert [s.student for s in find_submissions([tmp_path / "alice"])] == ["alice"]
+
+
+def _cell(metadata: object) -> dict:
+    return {"cell_type": "code", "source": "x = 1", "metadata": metadata, "outputs": [],
+            "execution_count": None}
+
+
+def _raw_notebook(cells: list, metadata: object = None) -> bytes:
+    return json.dumps({"cells": cells, "metadata": metadata or {}, "nbformat": 4,
+                       "nbformat_minor": 5}).encode()
+
+
+@pytest.mark.parametrize("content,message", [
+    (b'{"cells": [], "metadata": {"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}",
+     "nested too deeply"),
+    (_raw_notebook([_cell({})], {"junk": [{} for _ in range(1_500_000)]}), "JSON objects"),
+    (_raw_notebook([_cell({"nbgrader": "oops"})]), "not a mapping"),
+    (_raw_notebook([_cell({"nbgrader": {"grade_id": ["a"], "solution": True}})]),
+     "'grade_id' has the wrong type"),
+    (_raw_notebook([_cell({"nbgrader": {"grade_id": "a", "points": "3"}})]),
+     "'points' has the wrong type"),
+])
+def test_hostile_files_are_read_in_a_bounded_child(tmp_path: Path, content: bytes,
+                                                   message: str) -> None:
+    import resource
+
+    from autograder.intake import read_submitted
+
+    path = tmp_path / "onehot.ipynb"
+    path.write_bytes(content)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(NotebookError, match=message):
+        read_submitted(path, tmp_path / "read")
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown < 200 * 1024, f"the test's own process grew by {grown // 1024} MiB"
+
+
+def test_a_read_notebook_keeps_only_what_running_it_needs(tmp_path: Path) -> None:
+    from autograder.intake import read_submitted
+
+    path = tmp_path / "onehot.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "x = 1", outputs=[nbformat.v4.new_output("stream", text="old output")],
+        metadata={"nbgrader": {"grade_id": "a", "solution": True}, "tags": ["x"]})],
+        metadata={"anything": {"the": "student wrote"}})
+    nbformat.write(nb, str(path))
+    [cell] = read_submitted(path, tmp_path / "read").cells
+    assert cell.source == "x = 1" and cell.outputs == []
+    assert cell.metadata == {"nbgrader": {"grade_id": "a", "solution": True}}
