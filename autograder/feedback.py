@@ -92,6 +92,12 @@ def page(result: SubmissionResult) -> str:
         problem=problem, ungraded=scrub(result.ungraded))
 
 
+PAGE_MODE = 0o644
+"""Feedback pages: readable by every account (release_feedback keeps the mode)."""
+PAGE_FOLDER_MODE = 0o755
+"""The student's and the assignment's folders above a page."""
+
+
 def feedback_path(out: Path, result: SubmissionResult) -> Path:
     """nbgrader's place for the feedback of `result`'s notebook."""
     return Path(out) / result.student / result.assignment / f"{Path(result.notebook).stem}.html"
@@ -103,5 +109,11 @@ def write_feedback(results: list[SubmissionResult], out: Path) -> list[Path]:
     for result in results:
         path = feedback_path(out, result)
         write_atomic(path, page(result))
+        # nbgrader's release_feedback copies the page with its mode into the exchange, where
+        # the student's own account reads it: pages are world-readable (grades and exports,
+        # written by the same helper, stay 0600).
+        for folder in (path.parent.parent, path.parent):
+            folder.chmod(PAGE_FOLDER_MODE)
+        path.chmod(PAGE_MODE)
         written.append(path)
     return written
