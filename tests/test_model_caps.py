@@ -4,7 +4,9 @@ anything, and loose enough for every sample model and solution."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
+import time
 import zipfile
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 import course_config
 from autograder import model_caps
 from autograder.boundary import ExportedModel, StudentCodeError
+from autograder.checks import lib
 from autograder.build import solution_notebook
 from autograder.model_caps import ModelRefused, check_archive
 from autograder.notebook_io import grade_id
@@ -292,3 +295,101 @@ def test_a_shape_given_as_an_argument_counts(tmp_path: Path) -> None:
         config = _sequential(_layer("Dense", units=10, **argument))
         with pytest.raises(ModelRefused, match="parameters"):
             check_archive(_archive(tmp_path / "m.keras", config), ModelCaps())
+
+
+# --- every permitted layer and setting: the caps, the check library and Keras agree ----------
+
+def _recurrent(kind: str, units: int, use_bias: bool, reset_after: bool,
+               sequences: bool = False) -> keras.layers.Layer:
+    extra = {"reset_after": reset_after} if kind == "GRU" else {}
+    return getattr(keras.layers, kind)(units, use_bias=use_bias, return_sequences=sequences,
+                                       **extra)
+
+
+def _family() -> list[tuple[str, keras.Model, int | None]]:
+    """(id, model, the features per step its first layer reads, None for indices): every
+    recurrent kind and setting, wrapped or not, stacked or not, after each input the notebooks
+    permit (floats, an Embedding, one-hot by CategoryEncoding or keras.ops.one_hot)."""
+    models = []
+    variants = [("SimpleRNN", True), ("LSTM", True), ("GRU", True), ("GRU", False)]
+    wrappers = [None, "concat", "sum", "mul", "ave"]
+    for index, ((kind, reset_after), use_bias, wrapper) in enumerate(
+            itertools.product(variants, (True, False), wrappers)):
+        units, stacked = 3 + index % 5, index % 2 == 0
+
+        def wrap(layer):
+            return layer if wrapper is None else keras.layers.Bidirectional(layer,
+                                                                             merge_mode=wrapper)
+        layers = [wrap(_recurrent(kind, units, use_bias, reset_after, sequences=stacked))]
+        if stacked:
+            layers.append(_recurrent(kind, units + 1, use_bias, reset_after))
+        name = (f"{kind}{'' if reset_after else '-reset_after=False'}-bias={use_bias}-"
+                f"{wrapper or 'plain'}-{'stacked' if stacked else 'single'}")
+        models.append((name, keras.Sequential([keras.Input((6, 5)), *layers,
+                                               keras.layers.Dense(4, use_bias=use_bias)]), 5))
+    vocab = 11
+    for encoding in ("embedding", "embedding-mask", "embedding-lora", "category-encoding"):
+        first = {"embedding": keras.layers.Embedding(vocab, 6),
+                 "embedding-mask": keras.layers.Embedding(vocab, 6, mask_zero=True),
+                 "embedding-lora": keras.layers.Embedding(vocab, 6, lora_rank=2),
+                 "category-encoding": keras.layers.CategoryEncoding(vocab,
+                                                                    output_mode="one_hot")}
+        models.append((f"{encoding}-lstm-lstm", keras.Sequential([
+            keras.Input((9,), dtype="int32"), first[encoding],
+            keras.layers.LSTM(8, return_sequences=True), keras.layers.LSTM(8),
+            keras.layers.Dense(vocab, activation="softmax")]), None))
+    ids = keras.Input((9,), dtype="int32")
+    states = keras.layers.GRU(7)(keras.ops.one_hot(ids, vocab))
+    models.append(("ops-one-hot-gru", keras.Model(ids, keras.layers.Dense(vocab)(states)), None))
+    models += [
+        ("dense-lora", keras.Sequential([keras.Input((7, 12)), keras.layers.LSTM(16),
+                                         keras.layers.RepeatVector(4),
+                                         keras.layers.LSTM(16, return_sequences=True),
+                                         keras.layers.TimeDistributed(
+                                             keras.layers.Dense(12, lora_rank=3))]), 12),
+        ("bidirectional-backward-layer", keras.Sequential([
+            keras.Input((6, 5)),
+            keras.layers.Bidirectional(keras.layers.LSTM(4), backward_layer=keras.layers.GRU(
+                4, go_backwards=True, reset_after=False)),
+            keras.layers.Dense(1)]), 5),
+        ("conv1d-groups-lora", keras.Sequential([
+            keras.Input((10, 6)), keras.layers.Conv1D(4, 3, groups=2, use_bias=False),
+            keras.layers.Conv1D(5, 2, lora_rank=2), keras.layers.SimpleRNN(3),
+            keras.layers.Dense(1)]), 6),
+    ]
+    inputs = keras.Input((8, 6))
+    x = inputs
+    for center, scale in ((True, False), (False, True)):
+        x = keras.layers.BatchNormalization(center=center, scale=scale)(x)
+        x = keras.layers.LayerNormalization(center=center, scale=scale)(x)
+    x = keras.layers.BatchNormalization(renorm=True)(x)
+    x = keras.layers.LayerNormalization(axis=[1, 2])(x)
+    both = keras.layers.Bidirectional(keras.layers.LSTM(3, return_sequences=True),
+                                      merge_mode=None)(x)
+    joined = keras.layers.Concatenate()(both)
+    pooled = keras.layers.GlobalAveragePooling1D(keepdims=True)(
+        keras.layers.Reshape((8, 6))(joined))
+    out = keras.layers.Dense(2)(keras.layers.Flatten()(keras.layers.Permute((2, 1))(pooled)))
+    models.append(("normalization-merge-none-reshape", keras.Model(inputs, out), None))
+    return models
+
+
+FAMILY = _family()
+
+
+@pytest.mark.parametrize("name,model,features", FAMILY, ids=[name for name, _, _ in FAMILY])
+def test_caps_and_keras_agree_on_every_permitted_layer_and_setting(tmp_path: Path, name: str,
+                                                                    model: keras.Model,
+                                                                    features) -> None:
+    # Saved and checked whole (config.json and every dataset of model.weights.h5), as a model
+    # handed in is: no honest layer or setting is refused, and the count is Keras's own.
+    model.compile("adam", "mse")  # the optimizer's state is saved with the weights
+    path = _saved(tmp_path, model)
+    figures = check_archive(path, SENTIMENT)
+    assert figures.parameters == model.count_params()
+    loaded = keras.saving.load_model(path, compile=False, safe_mode=True)
+    assert loaded.count_params() == model.count_params()
+    if name != "normalization-merge-none-reshape":  # the library's formulas: layer stacks
+        stack = lib.layers(loaded)
+        assert lib.stack_params(stack, features) == loaded.count_params()
+        assert lib.params_differ(stack, features) == ""
