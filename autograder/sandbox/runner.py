@@ -106,27 +106,68 @@ def kill_descendants(tag: str | None = None, keep: set[int | None] | None = None
                  if _tagged(p, tag) and p.pid not in (keep or set())])
 
 
-def _idle_share(before: Any, after: Any) -> float:
-    """The share of the machine's CPU time that was idle between two `psutil.cpu_times()`."""
-    total = sum(after) - sum(before)
-    return (after.idle - before.idle) / total if total > 0 else 1.0
+def _sandbox_processes(pid: int, uid: int | None) -> list[psutil.Process]:
+    """Every process of one sandbox: those of its user, or (without one) the worker's tree."""
+    if uid is None:
+        return psutil.Process(pid).children(recursive=True)
+    return [p for p in psutil.process_iter(["uids"])
+            if p.info["uids"] and p.info["uids"].real == uid]
 
 
-def _sandbox_memory(pid: int, tag: str, uid: int | None) -> int:
-    """Resident bytes of every process of one sandbox (by its user, or by its tag).
+def _sandbox_memory(processes: list[psutil.Process]) -> int:
+    """Resident bytes of every process of one sandbox.
 
     Proportional set sizes: the worker, its kernel template and its kernels share the pages of
     the libraries the fork server imported, and each shared page counts once in all.
     """
     total = 0
-    for process in psutil.Process(pid).children(recursive=True) if uid is None else \
-            (p for p in psutil.process_iter(["uids"]) if p.info["uids"] and
-             p.info["uids"].real == uid):
+    for process in processes:
         try:
             total += process.memory_full_info().pss
         except psutil.Error:
             pass
     return total
+
+
+class Usage:
+    """What the machine gave one sandbox, measured from outside it: the CPU seconds its
+    processes ran and the seconds their threads were ready to run but waited for a CPU
+    (Linux schedstat), sampled about once a second. Nothing the sandbox writes is read."""
+
+    def __init__(self) -> None:
+        self.cpu = 0.0
+        self._waited: dict[tuple[int, str], int] = {}
+        self.samples: list[tuple[float, float, float]] = []
+        """(time, CPU seconds, seconds waited) at each sample."""
+
+    def sample(self, processes: list[psutil.Process]) -> None:
+        cpu = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+                tasks = list(Path(f"/proc/{process.pid}/task").iterdir())
+            except (psutil.Error, OSError):
+                continue
+            cpu += times.user + times.system + times.children_user + times.children_system
+            for task in tasks:
+                try:
+                    waited = int((task / "schedstat").read_text().split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                key = (process.pid, task.name)
+                self._waited[key] = max(waited, self._waited.get(key, 0))
+        self.cpu = max(self.cpu, cpu)  # a process that ended without being waited for
+        self.samples.append((time.monotonic(), self.cpu, sum(self._waited.values()) / 1e9))
+
+    def runnable_share(self, seconds: float) -> float:
+        """The share of the last `seconds` its processes ran or were ready to run (summed
+        over them: several busy processes can exceed 1)."""
+        if len(self.samples) < 2:
+            return 0.0
+        now, cpu, waited = self.samples[-1]
+        then, cpu0, waited0 = next((s for s in self.samples if s[0] >= now - seconds),
+                                   self.samples[0])
+        return ((cpu - cpu0) + (waited - waited0)) / max(now - then, 1e-6)
 
 
 def run_notebook(
@@ -194,7 +235,6 @@ def run_notebook(
            "JUPYTER_RUNTIME_DIR": str(control / "runtime"), "IPYTHONDIR": str(control / "ipython"),
            "MPLCONFIGDIR": str(control / "mpl")}
     setup = time.monotonic() - started
-    cpu_before = psutil.cpu_times()
     failure, busy, grader_error = None, False, None
     # The worker's stderr and exit status: the grader's alone, beside the box, not in it.
     private = Path(tempfile.mkdtemp(prefix="rnnkit-run-"))
@@ -207,8 +247,11 @@ def run_notebook(
         else:
             try:
                 failure = _watch(worker, limits, tag)
-                if failure == WALL:
-                    busy = _idle_share(cpu_before, psutil.cpu_times()) < 0.1
+                if failure == BUSY:
+                    busy = True
+                    failure = ("the machine was too busy to give the notebook the CPU time "
+                               "it was computing with")
+                elif failure == WALL:
                     failure = (f"the notebook did not finish within "
                                f"{limits.notebook_wall_seconds:g} s (it was waiting, not "
                                "computing)")
@@ -249,12 +292,19 @@ def run_notebook(
         outdir, failure, cell_errors, time.monotonic() - started,
         isolated=bool(status.get("isolated")),
         skipped_cells=[c for c in status.get("skipped_cells", []) if isinstance(c, int)],
-        busy=busy or status.get("busy") is True, grader_error=grader_error,
+        busy=busy, grader_error=grader_error,
         cpu_seconds=float(cpu) if isinstance(cpu, (int, float)) else 0.0, stages=stages,
     )
 
 
-WALL = "wall"
+WALL, BUSY = "wall", "busy"
+BUSY_FACTOR = 3
+"""How far past its wall-clock backstop a computing sandbox may run before the machine is
+called too busy to grade it (it is then graded again alone, or left ungraded)."""
+JUDGED_SECONDS = 30.0
+"""The window over which the grader judges whether a sandbox at its backstop is computing."""
+COMPUTING_SHARE = 0.5
+CPU_GRACE_SECONDS = 30.0
 _MEMORY_FAILURE = "the notebook's processes used more than {gib:g} GiB of memory together"
 
 
@@ -299,22 +349,41 @@ class _Worker:
 
 def _watch(worker: _Worker, limits: Limits, tag: str) -> str | None:
     """Wait for the sandbox, enforcing its wall-clock backstop and its total memory; return
-    `WALL`, a memory failure, or None when it ended by itself."""
-    deadline = time.monotonic() + limits.notebook_wall_seconds
-    checked = 0.0
+    `WALL`, `BUSY`, a memory failure, or None when it ended by itself.
+
+    At the backstop, a sandbox that was waiting (not running, not ready to run) is stopped:
+    `WALL`, the notebook's doing. One that was computing is given more time, since its CPU
+    budget stops it; if the machine still has not given it that CPU by `BUSY_FACTOR` times the
+    backstop, the run says nothing about the notebook: `BUSY`. Its own processes cannot make
+    it look starved: whatever they run counts as CPU it was given.
+    """
+    started = time.monotonic()
+    deadline = started + limits.notebook_wall_seconds
+    hard_deadline = started + BUSY_FACTOR * limits.notebook_wall_seconds
+    usage, checked = Usage(), 0.0
     while worker.poll() is None:
         time.sleep(0.05)
         if time.monotonic() - checked < 1.0:
             continue
         checked = time.monotonic()
-        if checked > deadline:
-            worker.kill()
-            return WALL
         try:
-            resident = _sandbox_memory(worker.pid, tag, limits.uid)
+            processes = _sandbox_processes(worker.pid, limits.uid)
         except psutil.Error:
             continue
-        if resident > limits.memory_bytes:
+        usage.sample(processes)
+        if usage.cpu > limits.notebook_cpu_seconds + CPU_GRACE_SECONDS:
+            # The worker stops a notebook at its budget; this holds whatever happens inside.
+            worker.kill()
+            kill_descendants(tag)
+            return f"the notebook used more than its {limits.notebook_cpu_seconds:g} CPU seconds"
+        if checked > deadline:
+            if checked < hard_deadline and \
+                    usage.runnable_share(JUDGED_SECONDS) >= COMPUTING_SHARE:
+                deadline = min(checked + JUDGED_SECONDS, hard_deadline)
+            else:
+                worker.kill()
+                return BUSY if checked >= hard_deadline else WALL
+        if _sandbox_memory(processes) > limits.memory_bytes:
             worker.kill()
             kill_descendants(tag)
             return _MEMORY_FAILURE.format(gib=limits.memory_bytes / 2**30)

@@ -6,12 +6,13 @@ applies the resource limits, forks the template of its kernels (see `kernels`), 
 cell in a Jupyter kernel (a failing cell does not stop the next ones, as in a student's own
 run), then asks the kernel to export the probe results. A cell that kills the kernel, or ignores the interrupt
 that ends its CPU budget, is skipped and the notebook is run again without it, so it costs only
-the checks that depend on it. A cell that runs out of wall-clock time while it waits for a busy
-CPU ends the run as `busy`: the grader repeats it alone.
+the checks that depend on it. A cell past its wall-clock backstop is interrupted if it was
+waiting (a sleep, a deadlock); one that was computing runs on until its CPU budget stops it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import json
 import os
@@ -139,19 +140,28 @@ def _kill_tree(process: psutil.Process) -> None:
         _signal(victim, signal.SIGKILL)
 
 
-class MachineBusy(Exception):
-    """A cell ran out of wall-clock time while it waited for a CPU, not while it computed:
-    the machine was too busy for this run to say anything about the notebook."""
+COMPUTING_SHARE = 0.5
+"""A cell whose processes ran or were ready to run for at least this share of the time since
+it was last judged is computing: its CPU budget, not the wall clock, decides when it stops."""
 
 
 class CappedClient(NotebookClient):
-    """A notebook client that stops keeping a cell's output past a size cap, and tells a cell
-    that waited too long for the CPU from one that hung."""
+    """A notebook client that stops keeping a cell's output past a size cap, and lets a cell
+    that computes run past its wall-clock backstop (its CPU budget stops it), while one that
+    waits (a sleep, a deadlock) is interrupted there.
+
+    Nothing here calls a run busy: whether the machine starved a sandbox is judged outside
+    it, by the grader (`runner._watch`), from what the kernel accounted to its processes.
+    """
 
     max_output_chars = 1_000_000
-    cell_started = (0.0, 0.0)
-    """(wall-clock time, seconds waited for a CPU) when the running cell started."""
+    window = (0.0, 0.0, 0.0)
+    """(wall-clock time, CPU seconds used, seconds waited for a CPU) when the running cell
+    started or was last judged to be computing."""
     budget: Budget | None = None
+
+    def begin_window(self) -> None:
+        self.window = (time.monotonic(), used_cpu(), waited_seconds() or 0.0)
 
     def output(self, outs, msg, display_id, cell_index):
         size = sum(len(json.dumps(o, default=str)) for o in outs)
@@ -163,17 +173,14 @@ class CappedClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
     async def _async_handle_timeout(self, timeout, cell=None):  # nbclient's signature
-        started, waited_before = self.cell_started
-        waited = waited_seconds()
-        elapsed = time.monotonic() - started
-        if self.budget is not None and self.budget.cell in self.budget.over_cells:
-            busy = False  # it had its CPU seconds, and spent them
-        elif waited is None:  # no schedstat: judge by the machine's load instead
-            busy = os.getloadavg()[0] > (os.cpu_count() or 1)
-        else:
-            busy = waited - waited_before > 0.25 * elapsed
-        if busy:
-            raise MachineBusy()
+        started, cpu_before, waited_before = self.window
+        elapsed = max(time.monotonic() - started, 1e-6)
+        runnable = (used_cpu() - cpu_before) + ((waited_seconds() or 0.0) - waited_before)
+        spent = self.budget is not None and self.budget.cell in self.budget.over_cells
+        if not spent and runnable >= COMPUTING_SHARE * elapsed:
+            self.begin_window()
+            await asyncio.sleep(min(10.0, float(timeout)))
+            return None  # nbclient waits again for the reply
         return await super()._async_handle_timeout(timeout, cell)
 
 
@@ -218,14 +225,15 @@ def _run_once(job: dict, cells: list, skip: set[int], export_cell: nbformat.Note
             if cell.cell_type != "code" or index in skip:
                 continue
             current["index"] = index
-            client.cell_started = (time.monotonic(), waited_seconds() or 0.0)
+            cell_started = time.monotonic()
+            client.begin_window()
             budget.begin_cell(index)
             try:
                 client.execute_cell(cell, index)
             finally:
                 budget.end_cell()
                 _add(stages, "cells" if index < len(cells) else "export",
-                     time.monotonic() - client.cell_started[0])
+                     time.monotonic() - cell_started)
             error = _error_of(cell)
             if index in budget.over_cells:
                 error = (f"the cell used more than its {limits['cell_cpu_seconds']:g} CPU "
@@ -241,7 +249,7 @@ def run(job: dict) -> dict:
     """Run the notebook described by `job` and return the status report."""
     started = time.monotonic()
     status: dict = {"cell_errors": [], "exported": False, "failure": None, "isolated": False,
-                    "skipped_cells": [], "busy": False, "cpu_seconds": 0.0, "stages": {}}
+                    "skipped_cells": [], "cpu_seconds": 0.0, "stages": {}}
     limits = Limits(**job["limits"])
     # Read before isolating: the kit's files may sit where the sandbox cannot see (under /tmp).
     exporter = Path(job["exporter"]).read_text(encoding="utf-8")
@@ -293,10 +301,6 @@ def _run_cells(status: dict, cells: list, export_cell: nbformat.NotebookNode, jo
         try:
             errors = _run_once(job, cells, skip, export_cell, current, budget, status["stages"],
                                template)
-        except MachineBusy:
-            status["busy"] = True
-            status["failure"] = "the machine was too busy to run the notebook in time"
-            return
         except DeadKernelError:
             if budget.over_notebook:
                 status["failure"] = (f"the notebook used more than its "
