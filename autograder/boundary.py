@@ -7,12 +7,11 @@ custom objects, so a crafted archive cannot run code in the trusted process.
 Every text in the export is the student's (their code can raise any message, name a class
 anything, even patch the exporter), and their code sees the hidden inputs. So what is said about
 an export never quotes its text: an exception is named by its class, and a class only when it
-is one the kit knows.
+is one the kit knows (a short list: the choice among many names would itself carry bits).
 """
 
 from __future__ import annotations
 
-import builtins
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,28 +37,47 @@ class StudentCodeRaised(StudentCodeError):
     """The student's code ran on the probe's input and raised: it was checked, and failed."""
 
 
-# Classes of TensorFlow, Keras and pandas a notebook meets; Python's built-in classes and numpy's
-# are known too (see known_name).
+# The classes a message may name: those a notebook meets (Python's usual exceptions and values,
+# numpy's, TensorFlow's, Keras' and pandas'). A class can be given any name, so a name outside
+# this list (even one of the other built-in classes, whose choice alone carries bits) is never
+# shown.
+_EXCEPTION_NAMES = frozenset({
+    "Exception", "ValueError", "TypeError", "KeyError", "IndexError", "LookupError",
+    "AttributeError", "NameError", "UnboundLocalError", "ZeroDivisionError", "ArithmeticError",
+    "OverflowError", "AssertionError", "RuntimeError", "NotImplementedError", "RecursionError",
+    "MemoryError", "StopIteration", "ImportError", "ModuleNotFoundError", "OSError",
+    "FileNotFoundError",
+})
+_VALUE_NAMES = frozenset({
+    "list", "tuple", "dict", "set", "frozenset", "str", "bytes", "int", "float", "complex",
+    "bool", "NoneType", "range", "generator", "map", "zip", "object", "function", "type",
+})
+_NUMPY_NAMES = frozenset({
+    "ndarray", "matrix", "bool_", "str_", "bytes_", "int8", "int16", "int32", "int64", "uint8",
+    "uint16", "uint32", "uint64", "float16", "float32", "float64", "longdouble", "datetime64",
+    "timedelta64", "dtype",
+})
 _LIBRARY_NAMES = frozenset({
     "EagerTensor", "Tensor", "RaggedTensor", "SparseTensor", "Variable", "ResourceVariable",
     "KerasTensor", "Sequential", "Functional", "Model", "DataFrame", "Series",
     "InvalidArgumentError", "ResourceExhaustedError", "UnimplementedError", "NotFoundError",
     "FailedPreconditionError", "OutOfRangeError", "UnknownError", "InternalError",
 })
+_ERROR_NAMES = _EXCEPTION_NAMES | {name for name in _LIBRARY_NAMES if name.endswith("Error")}
+_KNOWN_NAMES = _EXCEPTION_NAMES | _VALUE_NAMES | _NUMPY_NAMES | _LIBRARY_NAMES
 
 
-def known_name(name: str) -> str | None:
+def known_name(name: str, exception: bool = False) -> str | None:
     """`name` (of a class the student's process reported) if the kit knows that class, else None.
 
-    A class can be given any name, one built from a hidden input too, so only names of Python's
-    built-in classes, numpy's and a few library classes are ever shown.
+    A class can be given any name, one built from a hidden input too, and which of many known
+    classes code raises or returns can encode one as well: only the usual classes of Python,
+    numpy and the libraries a notebook uses (about eighty names; for an `exception`, the thirty
+    usual ones) are ever shown.
     """
-    if not isinstance(name, str) or not name.isidentifier():
+    if not isinstance(name, str) or name not in (_ERROR_NAMES if exception else _KNOWN_NAMES):
         return None
-    if name in _LIBRARY_NAMES or isinstance(getattr(builtins, name, None), type) \
-            or isinstance(getattr(np, name, None), type):
-        return name
-    return None
+    return name
 
 
 def a_class(name: str, kind: str = "object") -> str:
@@ -70,7 +88,7 @@ def a_class(name: str, kind: str = "object") -> str:
 
 def _exception(kind: str) -> str:
     """An exception's class as a message may say it: 'ValueError', or a description."""
-    return known_name(kind) or a_class(kind, "exception")
+    return known_name(kind, exception=True) or "an exception of a class of its own"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import course_config
+from autograder import safetext
+from autograder.safetext import printable
 
 ASSIGNMENT_NAMES = list(course_config.ASSIGNMENTS)
 
@@ -46,13 +48,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
                     results = grade_on_cluster(submissions, client, progress=report,
                                                store=store, regrade=args.regrade)
             except ClusterError as exc:
-                print(f"error: {exc}; nothing was graded on the cluster", file=sys.stderr)
+                print(f"error: {printable(exc)}; nothing was graded on the cluster",
+                      file=sys.stderr)
                 return 3
         else:
             results = grade(submissions, progress=report, store=store, regrade=args.regrade,
                             workers=args.workers)
     except GraderError as exc:
-        print(f"error: the grader is broken, no grades were written: {exc}", file=sys.stderr)
+        print(f"error: the grader is broken, no grades were written: {_lines(exc)}",
+              file=sys.stderr)
         return 3
     finally:
         report.close()
@@ -66,6 +70,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
               "the students (see 'ungraded' above); grade them again", file=sys.stderr)
         return 4
     return 0
+
+
+def _lines(text: object) -> str:
+    """`text` with each of its lines escaped (`printable`), the line breaks kept."""
+    return "\n".join(printable(line) for line in str(text).split("\n"))
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -117,7 +126,8 @@ def load_results(path: Path) -> list | None:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         results = [SubmissionResult.from_dict(s) for s in data["submissions"]]
     except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
-        print(f"error: {path} is not a results file of `grade --json` ({exc})", file=sys.stderr)
+        print(f"error: {safetext.printable(path)} is not a results file of `grade --json` "
+              f"({safetext.printable(exc)})", file=sys.stderr)
         return None
     # Every output keeps one result per student and assignment: never silently the last one.
     owners: dict[tuple[str, str], int] = {}
@@ -138,8 +148,8 @@ def load_results(path: Path) -> list | None:
 def _say_ungraded(results: list) -> int:
     ungraded = [r for r in results if r.ungraded]
     for r in ungraded:
-        print(f"warning: {r.student}/{r.assignment} is ungraded (no score written): "
-              f"{r.ungraded}", file=sys.stderr)
+        print(f"warning: {printable(f'{r.student}/{r.assignment}')} is ungraded (no score "
+              f"written): {printable(r.ungraded)}", file=sys.stderr)
     return 4 if ungraded else 0
 
 

@@ -15,14 +15,20 @@ from pathlib import Path
 import course_config
 from autograder.feedback import scrub
 from autograder.reports import write_atomic
+from autograder.safetext import spreadsheet_safe
 from autograder.scoring.results import SubmissionResult
 
 UNGRADED = "ungraded"
 
 
 def _csv_text(rows: list[list]) -> str:
+    """`rows` as CSV, every cell a spreadsheet could run as a formula written as text: names
+    and messages are the students' (a folder named `=HYPERLINK(...)`). Lines end in CRLF, as
+    RFC 4180 says: the csv module then quotes a cell holding a CR too, which would otherwise
+    start a row of its own."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerows(
+        [spreadsheet_safe(cell) for cell in row] for row in rows)
     return buffer.getvalue()
 
 

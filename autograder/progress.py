@@ -3,6 +3,9 @@
 A `Reporter` hears of three things: how much work there is (`start`), a line worth logging
 (`log`), and each finished unit (`finished`, with whether it failed). The grader, the build
 and the cluster client all talk to one, so progress reads the same on every path.
+
+Labels and lines name submissions, which students name: both reporters write them with their
+control characters escaped (`safetext.printable`), whoever passed them.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Callable
 from typing import TextIO
 
 from tqdm import tqdm
+
+from autograder.safetext import printable
 
 
 class Reporter:
@@ -43,10 +48,10 @@ class Lines(Reporter):
     def start(self, total: int, what: str = "submissions") -> None:
         self.total, self.done, self.failed, self.what = total, 0, 0, what
         self.started = time.monotonic()
-        self.write(f"{total} {what} to do")
+        self.write(f"{total} {printable(what)} to do")
 
     def log(self, line: str) -> None:
-        self.write(line)
+        self.write(printable(line))
 
     def finished(self, label: str, failed: bool = False) -> None:
         self.done += 1
@@ -56,7 +61,7 @@ class Lines(Reporter):
             rate = self.done / max(1e-9, time.monotonic() - self.started)
             left = f", about {_duration((self.total - self.done) / rate)} left"
         failures = f", {self.failed} failed" if self.failed else ""
-        self.write(f"[{self.done}/{self.total}{failures}{left}] {label}")
+        self.write(f"[{self.done}/{self.total}{failures}{left}] {printable(label)}")
 
 
 class Bar(Reporter):
@@ -75,7 +80,7 @@ class Bar(Reporter):
                                    "{postfix}")
 
     def log(self, line: str) -> None:
-        tqdm.write(line, file=self.stream)
+        tqdm.write(printable(line), file=self.stream)
 
     def finished(self, label: str, failed: bool = False) -> None:
         if self.bar is None:

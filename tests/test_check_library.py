@@ -117,7 +117,7 @@ def test_raised_messages_are_tested_never_shown(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("got,said", [
-    (None, "None"), (True, "True"), (7, "7"), (2.5, "2.5"), (10**30, "an int"),
+    (None, "None"), (True, "True"), (7, "7"), (2.5, "a float"), (10**30, "an int"),
     ("secret", "a string of 6 characters"), (["secret"], "a list of 1 item"),
     (np.zeros((2, 3)), "an array of shape (2, 3)"),
 ])

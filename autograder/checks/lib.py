@@ -4,12 +4,20 @@ Assertion messages are shown to students: they say what was expected and what th
 and never the hidden inputs themselves. Nor do they quote what the student's code gave for them
 (a returned string, an exception's message): that code sees the hidden inputs and could echo
 them. They describe it instead (a type, a count, a shape, a position), with `describe`.
+
+Even a description can carry a hidden input: code can encode its argument into the shape of an
+empty array, a length, a count or a dtype. So every size, shape, count and dtype of what the
+code returned is said through `describe`, `shape_text`, `count_text` or `dtype_text`, which
+quote it only within a few plausible values for the check (what it expects, one off, an axis
+swapped, missing or added) and otherwise say only how it differs: a message then takes a few
+forms whatever the hidden input, a few bits at most.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.util
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -87,31 +95,165 @@ def expect(condition: bool, message: str) -> None:
         raise CheckFailed(message)
 
 
-def describe(got: Any) -> str:
+SMALL = 8
+"""Sizes and whole numbers up to this are said as they are, whatever a check expects."""
+_TINY = 4
+"""With no shape expected, arrays of at most 2 axes of at most this are said by their shape."""
+
+_DTYPES = frozenset({"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                     "uint64", "float16", "float32", "float64", "float128", "longdouble"})
+
+
+def _near(expected: tuple) -> set[int]:
+    """The whole numbers a message may quote when a check expects one of `expected`: the small
+    ones, each expected value, one off, doubled and halved (the usual mistakes)."""
+    out = set(range(SMALL + 1))
+    for e in expected:
+        if isinstance(e, (int, np.integer)) and not isinstance(e, bool):
+            e = int(e)
+            out |= {e - 1, e, e + 1, 2 * e, e // 2}
+    return out
+
+
+def count_text(got: int, *expected: int) -> str:
+    """A size or count the student's code gave (a length, a number of items or of values), as a
+    message may say it: itself when it is one of the few plausible ones for `expected`, else
+    only on which side of the expected values it lies ("more than 1,000")."""
+    got = int(got)
+    if got in _near(expected):
+        return f"{got:,}"
+    known = [int(e) for e in expected] or [SMALL]
+    if got > max(known):
+        return f"more than {max(known):,}"
+    if got < min(known):
+        return f"fewer than {min(known):,}" if got >= 0 else "a negative number"
+    return f"a number between {min(known):,} and {max(known):,}"
+
+
+def _mistaken_shapes(expected: tuple) -> set[tuple]:
+    """`expected` and the shapes of the usual mistakes: axes swapped, an axis missing or one of
+    length 1 added, one axis one off, doubled or halved, axes merged."""
+    expected = tuple(int(n) for n in expected)
+    out = {expected}
+    if len(expected) <= 3:
+        out |= set(itertools.permutations(expected))
+    for i in range(len(expected)):
+        out.add(expected[:i] + expected[i + 1:])
+        for n in (expected[i] - 1, expected[i] + 1, 2 * expected[i], expected[i] // 2):
+            out.add(expected[:i] + (n,) + expected[i + 1:])
+        if i + 1 < len(expected):
+            out.add(expected[:i] + (expected[i] * expected[i + 1],) + expected[i + 2:])
+    for i in range(len(expected) + 1):
+        out.add(expected[:i] + (1,) + expected[i:])
+    out.add((int(np.prod(expected)),) if expected else ())
+    return {shape for shape in out if all(n >= 0 for n in shape)}
+
+
+def shape_text(got: tuple, expected: tuple | None = None) -> str:
+    """The shape of what the student's code gave, as a message may say it: "shape (1, 5, 7)" when
+    it is `expected` or a usual mistake of it (with nothing expected: at most 2 axes of at most
+    4), else "a 3-D shape far from the expected one" or "a large 3-D shape" (the rank is said
+    only up to 6)."""
+    got = tuple(int(n) for n in got)
+    if (got in _mistaken_shapes(tuple(expected)) if expected is not None
+            else len(got) <= 2 and all(n <= _TINY for n in got)):
+        return f"shape {got}"
+    rank = f"{len(got)}-D " if len(got) <= 6 else ""
+    return f"a {rank}shape far from the expected one" if expected is not None \
+        else f"a large {rank}shape"
+
+
+def dtype_text(dtype: Any) -> str:
+    """A dtype of what the student's code gave, as a message may say it: its name if it is a
+    plain number type ("float64"), "a string dtype" for text (its width is a length)."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        return "an unknown dtype"
+    if dtype.name in _DTYPES:
+        return dtype.name
+    if dtype.kind == "U":
+        return "a string dtype"
+    return "another dtype"
+
+
+def describe(got: Any, near: tuple = (), shape: tuple | None = None) -> str:
     """A value the student's code gave, as a message may say it: None, booleans and small
-    numbers as they are, anything else by its type and size, never its content."""
+    numbers as they are, anything else by its type and size, never its content, and a size only
+    within the plausible ones (`near`: the lengths or numbers the check expects, `shape`: the
+    array shape it expects; see `count_text` and `shape_text`)."""
     if got is None or isinstance(got, bool):
         return repr(got)
-    if isinstance(got, int) and abs(got) < 10_000:
-        return repr(got)
-    if isinstance(got, float) and np.isfinite(got) and abs(got) < 10_000:
-        return f"{got:.3g}"
+    if isinstance(got, int):
+        if got in _near(near):
+            return repr(got)
+        if near and got > max(near):
+            return f"an int greater than {max(near):,}"
+        if near and got < min(near):
+            return f"an int less than {min(near):,}"
+        return "a negative int" if got < 0 else "an int"
+    if isinstance(got, float):
+        if np.isnan(got):
+            return "nan"
+        if np.isinf(got):
+            return "inf" if got > 0 else "-inf"
+        return "a float"
     if isinstance(got, str):
-        return f"a string of {len(got)} character{'s' * (len(got) != 1)}"
+        return f"a string of {_items(len(got), near, 'character')}"
     if isinstance(got, (list, tuple, dict)):
-        return f"a {type(got).__name__} of {len(got)} item{'s' * (len(got) != 1)}"
+        return f"a {type(got).__name__} of {_items(len(got), near, 'item')}"
     if isinstance(got, np.ndarray):
-        return f"an array of shape {got.shape}"
+        said = shape_text(got.shape, shape)
+        if said.startswith("shape "):
+            return f"an array of {said}"
+        rank = f"{got.ndim}-D " if got.ndim <= 6 else ""
+        return f"a {rank}array" + (" of a shape far from the expected one" if shape else "")
     if isinstance(got, ExportedModel):
         return "a Keras model"
-    return a_class(type(got).__name__)  # an int or float too large to say
+    return a_class(type(got).__name__)
+
+
+def _items(count: int, near: tuple, noun: str) -> str:
+    said = count_text(count, *near)
+    return f"{said} {noun}{'s' * (said != '1')}"
 
 
 def ordinal(index: int) -> str:
-    """'1st', '2nd', '3rd', '4th'... for the 0-based `index`: where a message points."""
-    n = index + 1
+    """'1st', '2nd', '3rd', '4th'... for the 0-based `index`: where a message points. Which
+    item the student's code gets wrong is its choice, so past the 20th only '21st or a later'
+    is said."""
+    n = min(index + 1, 21)
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    return f"{n}{suffix}" if index < 20 else f"{n}{suffix} or a later"
+
+
+def value_text(got: float, *expected: float) -> str:
+    """A number the student's code gave (a mean, a std), as a message may say it: to 4 digits
+    when it is one of the `expected` values the check knows of (the right one, or a known
+    mistake's), else only which side of them it lies: its digits could carry a hidden input."""
+    got = float(got)
+    if not np.isfinite(got):
+        return "a number that is not finite"
+    for want in expected:
+        if np.isclose(got, want, rtol=1e-3, atol=1e-12):
+            return f"{got:.4g}"
+    if got > max(expected):
+        return f"more than {max(expected):.4g}"
+    if got < min(expected):
+        return f"less than {min(expected):.4g}"
+    return f"a number between {min(expected):.4g} and {max(expected):.4g}"
+
+
+def share_text(got: float, percent: bool = False) -> str:
+    """A share the student's code gave or that was measured on what it gave (an accuracy, a
+    fraction of its items), as a message may say it: rounded to 0.05 (to 5%) inside [0, 1],
+    else only which side of it (21 forms at most)."""
+    if not np.isfinite(got):
+        return "not a finite number"
+    if got < 0 or got > 1:
+        return "less than 0" if got < 0 else ("more than 100%" if percent else "more than 1")
+    rounded = round(got * 20) / 20
+    return f"about {rounded:.0%}" if percent else f"about {rounded:.2f}"
 
 
 def value(art: Artefacts, name: str) -> Any:
@@ -138,7 +280,7 @@ def array(art: Artefacts, name: str, what: str) -> np.ndarray:
 
 def expect_shape(got: np.ndarray, shape: tuple, what: str) -> None:
     expect(tuple(got.shape) == tuple(shape),
-           f"{what} should have shape {tuple(shape)}; it has shape {tuple(got.shape)}")
+           f"{what} should have shape {tuple(shape)}; it has {shape_text(got.shape, shape)}")
 
 
 def expect_equal_arrays(got: np.ndarray, want: np.ndarray, what: str) -> None:

@@ -26,7 +26,8 @@ def _lists(art: Artefacts, name: str, n: int, call: str) -> tuple[list[str], lis
     for part, role in ((questions, "questions"), (answers, "answers")):
         expect(isinstance(part, list) and all(isinstance(s, str) for s in part),
                f"{call} should return the {role} as a list of strings")
-        expect(len(part) == n, f"{call} should return {n} {role}; it returned {len(part)}")
+        expect(len(part) == n,
+               f"{call} should return {n} {role}; it returned {lib.count_text(len(part), n)}")
     return questions, answers
 
 
@@ -39,7 +40,8 @@ def _one_hot_array(part, what: str) -> np.ndarray:
 def _canonical(array: np.ndarray, what: str) -> list[str]:
     """Decode a one-hot array over ALPHABET; fail if a step is not exactly one 1."""
     expect(array.ndim == 3 and array.shape[-1] == cases.SYMBOLS,
-           f"{what} should have shape (n, length, {cases.SYMBOLS}); it has {array.shape}")
+           f"{what} should have shape (n, length, {cases.SYMBOLS}); it has "
+           f"{lib.shape_text(array.shape)}")
     expect(bool(np.all((array == 0) | (array == 1))) and bool(np.all(array.sum(-1) == 1)),
            f"every step of {what} should hold exactly one 1 (the padding spaces too)")
     return cases.devectorize(array)
@@ -122,7 +124,7 @@ def _built(art: Artefacts) -> list[tuple[str, int, str, int]]:
     """(probe, digits, cell, units) of every build_model call the grader made."""
     digits = lib.value(art, "digits")
     expect(digits == cases.DIGITS,
-           f"DIGITS should stay {cases.DIGITS}; it is {lib.describe(digits)}")
+           f"DIGITS should stay {cases.DIGITS}; it is {lib.describe(digits, near=(cases.DIGITS,))}")
     cell, units = _choices(art)
     return [("built", digits, cell, units),
             *[(f"built_{i}", *case) for i, case in enumerate(cases.BUILD_CASES)]]
@@ -150,14 +152,16 @@ def test_generate_data_answers_are_sums(art: Artefacts) -> None:
             pairs.add((min(a, b), max(a, b)))
             operands += [a, b]
         expect(len(pairs) == n,
-               f"{call} gave only {len(pairs)} different questions among {n}: each should appear "
+               f"{call} gave only {lib.count_text(len(pairs), n)} different questions among {n}: "
+               "each should appear "
                "once, and a+b is the same question as b+a")
         # Length first, uniform in 1..digits: a share 1 - 0.9 / digits of the operands is
         # shorter than `digits` (70% for 3 digits); drawn uniformly from 0..10**digits - 1, 10%.
         short = sum(len(str(x)) < digits for x in operands) / len(operands)
         expected = 1 - 0.9 / digits
         expect(digits == 1 or short >= expected / 2,
-               f"{call} gives {short:.0%} operands of fewer than {digits} digits, where "
+               f"{call} gives {lib.share_text(short, percent=True)} operands of fewer than "
+               f"{digits} digits, where "
                f"drawing each operand's number of digits first gives about {expected:.0%}: pick "
                f"the length uniformly from 1 to {digits}, then a number of at most that many "
                "digits")
@@ -174,7 +178,7 @@ def test_generate_data_pads_to_fixed_length(art: Artefacts) -> None:
             for j, text in enumerate(texts):
                 expect(len(text) == length,
                        f"with digits={digits} every {role} should be {length} characters long; "
-                       f"the {lib.ordinal(j)} has {len(text)}")
+                       f"the {lib.ordinal(j)} has {lib.count_text(len(text), length)}")
                 expect(text == text.strip().ljust(length),
                        f"with digits={digits} the {lib.ordinal(j)} {role} should be padded with "
                        "spaces on the right only")
@@ -214,7 +218,8 @@ def test_vectorize_matches_reference(art: Artefacts) -> None:
         for got, want, role in ((x, want_x, "x"), (y, want_y, "y")):
             lib.expect_shape(got, want.shape, f"the {role} of {call}")
             expect(got.dtype == np.float32,
-                   f"the {role} of {call} has dtype {got.dtype}; Keras models use float32")
+                   f"the {role} of {call} has dtype {lib.dtype_text(got.dtype)}; Keras models "
+                   "use float32")
             if not np.array_equal(got, want):
                 same_steps = np.array_equal(got.sum(-1), want.sum(-1))
                 expect(not (same_steps and np.array_equal(np.sort(got, -1), np.sort(want, -1))
@@ -296,11 +301,13 @@ def test_create_dataset_keeps_test_apart(art: Artefacts) -> None:
             sets.append(pairs)
         shared = len(sets[0] & sets[1])
         expect(shared == 0 or not _keeps_both_orders(art),
-               f"{call} puts {shared} of its {n_test} test questions in the training set too: "
+               f"{call} puts {lib.count_text(shared, n_test)} of its {n_test} test questions in "
+               "the training set too: "
                "generate_data gives a+b and b+a as two questions, so even one list split in "
                "two can hold a question in each part. Make generate_data skip a pair it "
                "already gave, in either order")
-        expect(shared == 0, f"{call} puts {shared} of its {n_test} test questions in the "
+        expect(shared == 0, f"{call} puts {lib.count_text(shared, n_test)} of its {n_test} "
+                            "test questions in the "
                             "training set too (a+b and b+a are one question): draw all questions "
                             "with one call of generate_data, then split")
 
@@ -326,7 +333,8 @@ def test_param_formula_matches_keras(art: Artefacts) -> None:
         got = lib.value(art, f"formula_{i}")
         want = cases.seq2seq_params(cell, units, symbols)
         expect(got == want, f"seq2seq_params({cell!r}, {units}, {symbols}) gives "
-                            f"{lib.describe(got)}; Keras counts {want}. Check the formula of "
+                            f"{lib.describe(got, near=(want,))}; Keras counts {want}. Check the "
+                            "formula of "
                             f"{cell} in the table")
 
 
@@ -365,8 +373,8 @@ def test_accuracies_match_reference(art: Artefacts) -> None:
         expect(isinstance(got, (int, float)) and not isinstance(got, bool),
                f"{name} should return a number; it returned {type(got).__name__}")
         expect(math.isclose(got, want, abs_tol=1e-6),
-               f"on {len(truth)} answers of {truth.shape[1]} characters {name} gives {got:.4f}, "
-               f"not {rule}")
+               f"on {len(truth)} answers of {truth.shape[1]} characters {name} gives "
+               f"{lib.share_text(got)}, not {rule}")
 
 
 # --- the saved model --------------------------------------------------------------------------
@@ -389,7 +397,7 @@ def test_saved_model_adds_fresh_questions(art: Artefacts) -> None:
     reverse = _reverse(art)
     digits = lib.value(art, "digits")
     expect(digits == cases.DIGITS,
-           f"DIGITS should stay {cases.DIGITS}; it is {lib.describe(digits)}")
+           f"DIGITS should stay {cases.DIGITS}; it is {lib.describe(digits, near=(cases.DIGITS,))}")
     saved = lib.saved_model(art, MODEL_FILE, f"the model in {MODEL_FILE}")
     score = lib.measure("exact_match", cases.measure_exact_match(saved, reverse))
     needed = THRESHOLDS["exact_match"]

@@ -23,9 +23,10 @@ def _vocabulary_differs(text: str, got: list[str]) -> str:
                 "capitals too (they are other characters for the model)")
     if not extra and all(ch.isspace() for ch in missing):
         return "it leaves out spaces: a space is a character the model reads and predicts too"
+    extras = lib.count_text(len(extra), len(set(text)))
     return (f"for a text of {len(set(text))} distinct characters, {len(missing)} of them "
             f"{'is' if len(missing) == 1 else 'are'} missing from it"
-            f"{f' and {len(extra)} it holds are not in the text' if extra else ''}")
+            f"{f' and {extras} it holds are not in the text' if extra else ''}")
 
 
 @check(2, "build_vocabulary should list each character once, in sorted order.")
@@ -33,11 +34,13 @@ def test_vocabulary_is_sorted_and_unique(art: Artefacts) -> None:
     for i, text in enumerate(cases.TEXTS):
         got = lib.value(art, f"vocabulary_{i}")
         want = cases.vocabulary(text)
-        expect(isinstance(got, list), f"it should return a list; it returned {lib.describe(got)}")
+        expect(isinstance(got, list),
+               f"it should return a list; it returned {lib.describe(got, near=(len(want),))}")
         expect(all(isinstance(ch, str) and len(ch) == 1 for ch in got),
                "every entry should be a single character")
-        expect(len(got) == len(set(got)), f"{len(got) - len(set(got))} of its entries repeat a "
-                                          "character; each character should appear once")
+        expect(len(got) == len(set(got)),
+               f"{lib.count_text(len(got) - len(set(got)), len(want))} of its entries repeat a "
+               "character; each character should appear once")
         expect(set(got) == set(want), _vocabulary_differs(text, got))
         expect(got != list(dict.fromkeys(text)) or got == want,
                "the characters are in the order they first appear in the text; list them in "
@@ -55,7 +58,7 @@ def test_vocabulary_rejects_empty_text(art: Artefacts) -> None:
            and set(got) == set(text),
            f"only an empty text should raise: for a text of {len(text)} characters it should "
            f"return the list of its {len(set(text))} distinct characters; it returned "
-           f"{lib.describe(got)}")
+           f"{lib.describe(got, near=(len(set(text)),))}")
 
 
 @check(2, "lookup_tables should map each character to its position, and back.")
@@ -79,7 +82,8 @@ def test_encode_returns_indices(art: Artefacts) -> None:
     table = cases.char_to_index(cases.ENCODE_ALPHABET)
     for i, text in enumerate(cases.ENCODE_TEXTS):
         got = lib.array(art, f"encode_{i}", "encode")
-        expect(got.dtype.kind in "iu", f"indices should be integers; the dtype is {got.dtype}")
+        expect(got.dtype.kind in "iu",
+               f"indices should be integers; the dtype is {lib.dtype_text(got.dtype)}")
         lib.expect_equal_arrays(got, np.array([table[ch] for ch in text]),
                                 f"encode of a {len(text)}-character text")
 
@@ -97,7 +101,7 @@ def test_encode_rejects_unknown_and_empty(art: Artefacts) -> None:
     expect(isinstance(values, (list, tuple)) and len(values) == len(text)
            and all(isinstance(v, (int, float)) and v == table[ch] for v, ch in zip(values, text)),
            f"only unknown characters and '' should raise: for {what} it should return their "
-           f"{len(text)} indices; it returned {lib.describe(got)}")
+           f"{len(text)} indices; it returned {lib.describe(got, (len(text),), (len(text),))}")
 
 
 @check(3, "one_hot should return (batch, steps, vocab) arrays with a single 1 per step.")
@@ -123,7 +127,7 @@ def test_one_hot_has_vocab_axis_last(art: Artefacts) -> None:
 def test_one_hot_is_float32(art: Artefacts) -> None:
     for i in range(len(cases.ONE_HOT_CASES)):
         got = lib.array(art, f"one_hot_{i}", "one_hot")
-        expect(got.dtype == np.float32, f"the dtype is {got.dtype}, not float32")
+        expect(got.dtype == np.float32, f"the dtype is {lib.dtype_text(got.dtype)}, not float32")
 
 
 @check(2, "decode should turn indices, or one-hot rows / probabilities, back into a string.")
@@ -201,8 +205,8 @@ def _char_accuracy(art: Artefacts, model_name: str, vocab_name: str, text: str) 
     x, targets = cases.next_char_targets(text, order)
     probabilities = lib.predict(net, x)
     expect(probabilities.shape == (1, len(text) - 1, len(order)),
-           f"the model should output (1, {len(text) - 1}, {len(order)}) for this text; "
-           f"it outputs {probabilities.shape}")
+           f"the model should output (1, {len(text) - 1}, {len(order)}) for this text; it "
+           f"outputs {lib.shape_text(probabilities.shape, (1, len(text) - 1, len(order)))}")
     return float(np.mean(np.argmax(probabilities[0], axis=-1) == targets))
 
 

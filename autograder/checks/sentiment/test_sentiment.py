@@ -109,7 +109,7 @@ def test_pre_pad_puts_zeros_first(art: Artefacts) -> None:
         got = lib.array(art, f"pre_pad_{i}", "pre_pad")
         want = cases.pre_pad(sequences, maxlen)
         expect(got.dtype.kind in "iu", f"{what} should be an integer array; it has dtype "
-                                       f"{got.dtype}")
+                                       f"{lib.dtype_text(got.dtype)}")
         lib.expect_shape(got, want.shape, what)
         if not np.array_equal(got, want):
             post = np.zeros_like(want)
@@ -134,10 +134,12 @@ def test_vectorizer_gives_int_sequences(art: Artefacts) -> None:
     got = _ids(art, "vectorized", "calling vectorizer on a list of strings")
     what = f"vectorizer called on {len(cases.VECTOR_TEXTS)} reviews"
     lib.expect_shape(got, (len(cases.VECTOR_TEXTS), maxlen), what)
-    expect(got.dtype.kind in "iu", f"{what} gives dtype {got.dtype}; it should give integers "
+    expect(got.dtype.kind in "iu", f"{what} gives dtype {lib.dtype_text(got.dtype)}; it should "
+                                   "give integers "
                                    "(word indices)")
     outside = int(np.sum((got < 0) | (got >= vocab)))
-    expect(outside == 0, f"{what} gives {outside} indices outside [0, VOCAB_SIZE = {vocab})")
+    expect(outside == 0, f"{what} gives {lib.count_text(outside, got.size)} indices outside "
+                         f"[0, VOCAB_SIZE = {vocab})")
     expect(not got[cases.EMPTY_TEXT].any(),
            "the vectorizer gives non-zero indices for an empty review: 0 should mean padding")
     expect(got[cases.LONG_TEXT].all(),
@@ -153,12 +155,14 @@ def test_vocabulary_fitted_on_train_only(art: Artefacts) -> None:
     ids = _ids(art, "test_only_ids", "calling vectorizer on a string")
     known = int(np.sum(ids > 1))
     expect(known <= cases.MAX_TEST_ONLY_KNOWN,
-           f"vectorizer knows {known} of {len(cases.TEST_ONLY_WORDS)} words that appear in the "
+           f"vectorizer knows {lib.count_text(known, len(cases.TEST_ONLY_WORDS))} of "
+           f"{len(cases.TEST_ONLY_WORDS)} words that appear in the "
            f"test reviews and in no training review: {leak}")
     common = _ids(art, "common_ids", "calling vectorizer on a string")
     unknown = int(np.sum(common[:, :len(cases.TRAIN_COMMON_WORDS)] == 1))
     expect(unknown == 0,
-           f"vectorizer maps {unknown} of {len(cases.TRAIN_COMMON_WORDS)} common words of the "
+           f"vectorizer maps {lib.count_text(unknown, len(cases.TRAIN_COMMON_WORDS))} of "
+           f"{len(cases.TRAIN_COMMON_WORDS)} common words of the "
            "training reviews to [UNK]: adapt it on train_texts, with at least a few thousand "
            "tokens")
     inside = _vectorizer_of(cases.saved_model(art), "the saved model")
@@ -233,10 +237,10 @@ def test_predictions_are_probabilities(art: Artefacts) -> None:
         what = f"predict_sentiment of {count} reviews"
         lib.expect_shape(got, (count,), what)
         expect(got.dtype.kind == "f", f"{what} should give probabilities (floats); it gives "
-                                      f"dtype {got.dtype}")
+                                      f"dtype {lib.dtype_text(got.dtype)}")
         outside = int(np.sum(~((got >= 0) & (got <= 1))))  # NaN is outside too
-        expect(outside == 0, f"{what} should give probabilities in [0, 1]; {outside} of "
-                             f"{count} are not")
+        expect(outside == 0, f"{what} should give probabilities in [0, 1]; "
+                             f"{lib.count_text(outside, count)} of {count} are not")
     # In [0, 1] is not enough: labels (p > 0.5) are too. The model's own outputs on these
     # reviews are not rounded, so predict_sentiment's should not be either.
     got = lib.array(art, "predicted", "predict_sentiment")
@@ -275,7 +279,8 @@ def test_predict_sentiment_reuses_vocabulary(art: Artefacts) -> None:
     differ = int(np.sum(np.abs(got - want) > tolerance))
     expect(differ == 0,
            f"on {len(texts)} reviews predict_sentiment differs from the saved model (loaded "
-           f"from {cases.MODEL_FILE}) on {differ}: the words should reach the model through "
+           f"from {cases.MODEL_FILE}) on {lib.count_text(differ, len(texts))}: the words should "
+           "reach the model through "
            "the training vocabulary inside end_to_end_model, with nothing fitted at prediction "
            "time")
 

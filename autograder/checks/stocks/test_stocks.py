@@ -29,14 +29,22 @@ def _step(art: Artefacts) -> int:
     step = lib.value(art, "step")
     low, high = cases.STEP_RANGE
     expect(isinstance(step, int) and not isinstance(step, bool) and low <= step <= high,
-           f"STEP should be an int between {low} and {high}; it is {lib.describe(step)}")
+           f"STEP should be an int between {low} and {high}; it is "
+           f"{lib.describe(step, near=(low, high))}")
     return step
 
 
 def _day(dates: np.ndarray, index: int, train: int) -> str:
     """How a message names the day of a value: its date (never the split date itself, which
-    is a day no hidden series holds)."""
-    return f"{dates[index]} ({index - train + 1} trading days after the split)"
+    is a day no hidden series holds). Which day is the student's code's choice, so it is named
+    only near the split or on the last day (the usual leaks), else only its side."""
+    if 0 <= index - train < lib.SMALL or index == len(dates) - 1:
+        return f"{dates[index]} ({index - train + 1} trading days after the split)"
+    if index >= train:
+        return f"a day more than {lib.SMALL} trading days after the split"
+    if train - index <= lib.SMALL:
+        return f"{dates[index]} ({train - index} trading days before the split)"
+    return f"a day more than {lib.SMALL} trading days before the split"
 
 
 def _check_stack(net, what: str, steps: int) -> None:
@@ -85,7 +93,8 @@ def test_log_returns_match_reference(art: Artefacts) -> None:
         got = lib.array(art, name, "the function log_returns")
         want = cases.log_returns(prices)
         values = np.asarray(prices, dtype=np.float64)
-        expect(got.dtype.kind == "f", f"log_returns of {what} gives dtype {got.dtype}; it "
+        expect(got.dtype.kind == "f", f"log_returns of {what} gives dtype "
+                                      f"{lib.dtype_text(got.dtype)}; it "
                                       "should give floats")
         expect(got.shape != (len(values),),
                f"log_returns of {what} gives {len(values)} values: one return per pair of "
@@ -118,9 +127,10 @@ def test_split_is_chronological(art: Artefacts) -> None:
         got = [lib.numbers(part, f"a part returned by {what}")
                for part in lib.parts(art, f"split_{i}", 2, what)]
         where = {float(v): j for j, v in enumerate(values)}
-        for part, role in zip(got, ("training", "test")):
-            expect(part.ndim == 1, f"the {role} part of {what} should be 1-D; its shape is "
-                                   f"{part.shape}")
+        sizes = (train_size, len(values) - train_size)
+        for part, role, size in zip(got, ("training", "test"), sizes):
+            expect(part.ndim == 1, f"the {role} part of {what} should be 1-D; it has "
+                                   f"{lib.shape_text(part.shape, (size,))}")
             expect(all(float(v) in where for v in part),
                    f"the {role} part of {what} holds values that are not in the series")
         train = np.array([where[float(v)] for v in got[0]], dtype=np.int64)
@@ -135,10 +145,12 @@ def test_split_is_chronological(art: Artefacts) -> None:
         early = test[test < train_size]
         expect(early.size == 0,
                f"in {what}, the test part holds the value of "
-               f"{dates[early.min()] if early.size else ''}, before the split date")
+               f"{_day(dates, int(early.min()) if early.size else 0, train_size)}, before "
+               "the split date")
         expect(len(train) == train_size and len(test) == len(values) - train_size,
                f"{what} should give {train_size} training and {len(values) - train_size} test "
-               f"values; it gives {len(train)} and {len(test)}")
+               f"values; it gives {lib.count_text(len(train), *sizes)} and "
+               f"{lib.count_text(len(test), *sizes)}")
         expect(np.array_equal(train, np.arange(train_size))
                and np.array_equal(test, np.arange(train_size, len(values))),
                f"{what} gives the right values in another order: keep the order of the days "
@@ -201,14 +213,19 @@ def test_prepare_scales_with_training_stats(art: Artefacts) -> None:
                 break
         if seen > train and not np.isclose(mean, want_mean, rtol=1e-6):
             raise CheckFailed(
-                f"{what} returns a mean of {mean:.4g}, the mean of the values up to "
-                f"{dates[seen - 1]}: the test period after the split leaks into the scaling "
+                f"{what} returns a mean of "
+                f"{lib.value_text(mean, float(np.mean(values[:seen])), want_mean)}, the mean "
+                "of the values up to "
+                f"{_day(dates, seen - 1, train)}: the test period after the split leaks into "
+                "the scaling "
                 f"(the training part alone has mean {want_mean:.4g}). Compute mean and std on "
                 "the training part only")
         expect(np.isclose(mean, want_mean, rtol=1e-6),
-               f"{what} returns a mean of {mean:.4g}; the training part's is {want_mean:.4g}")
+               f"{what} returns a mean of {lib.value_text(mean, want_mean)}; the training "
+               f"part's is {want_mean:.4g}")
         expect(np.isclose(std, want_std, rtol=5e-3),  # np.std or ddof=1 alike
-               f"{what} returns a std of {std:.4g}; the training part's is {want_std:.4g}"
+               f"{what} returns a std of {lib.value_text(std, want_std)}; the training part's "
+               f"is {want_std:.4g}"
                + (": that one includes the test period" if std > 2 * want_std else ""))
         # Every target, scaled back with the training statistics, must be a value of the
         # series (which ones is the other checks' concern): scaling with other statistics than
@@ -255,7 +272,8 @@ def test_prepare_windows_are_exact(art: Artefacts) -> None:
         x_test, y_test = arrays[2], arrays[3]
         test_count = len(values) - train
         expect(not (step > 1 and x_test.shape[1:] == (1, step)),
-               f"the x_test of {what} has shape {x_test.shape}: one timestep of {step} "
+               f"the x_test of {what} has {lib.shape_text(x_test.shape, (test_count, 1, step))}"
+               f": one timestep of {step} "
                f"features; it should be (samples, {step}, 1)")
         expect(x_test.ndim == 3 or x_test.shape != (test_count, step),
                f"the x_test of {what} has shape {x_test.shape}: add the feature axis, "

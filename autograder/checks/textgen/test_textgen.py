@@ -31,9 +31,10 @@ def _draws(art: Artefacts, name: str, size: int, count: int) -> np.ndarray:
     got = lib.array(art, name, "sample_many (the notebook's loop over sample)")
     lib.expect_shape(got, (count,), f"{count} draws of sample")
     expect(got.dtype.kind in "iu", f"sample should return integer indices; the draws have dtype "
-                                   f"{got.dtype}")
+                                   f"{lib.dtype_text(got.dtype)}")
     outside = int(np.sum((got < 0) | (got >= size)))
-    expect(outside == 0, f"{outside} of {count} draws are not indices of the probabilities "
+    expect(outside == 0, f"{lib.count_text(outside, count)} of {count} draws are not indices "
+                         "of the probabilities "
                          f"(0 to {size - 1})")
     return got
 
@@ -44,7 +45,8 @@ def _frequencies(draws: np.ndarray, size: int) -> np.ndarray:
 
 def _text(art: Artefacts, name: str, length: int) -> str:
     got = lib.value(art, name)
-    expect(isinstance(got, str), f"generate should return a string; it returned {describe(got)}")
+    expect(isinstance(got, str),
+           f"generate should return a string; it returned {describe(got, near=(length,))}")
     return got
 
 
@@ -115,7 +117,8 @@ def test_vocabulary_sorted_and_invertible(art: Artefacts) -> None:
         chars = _strings(chars, f"chars of {what}")
         want = sorted(set(text))
         expect(len(chars) == len(want),
-               f"chars of {what} has {len(chars)} entries; the text has {len(want)} distinct "
+               f"chars of {what} has {lib.count_text(len(chars), len(want))} entries; the text "
+               f"has {len(want)} distinct "
                "characters (each once)")
         if chars != want:
             expect(set(chars) != set(want) or chars != list(dict.fromkeys(text)),
@@ -135,7 +138,8 @@ def test_encode_gives_indices(art: Artefacts) -> None:
     mapping = {char: i for i, char in enumerate(sorted(set(text)))}
     want = np.array([mapping[c] for c in text])
     what = f"encode of a text of {len(text)} characters"
-    expect(got.dtype.kind in "iu", f"{what} should give integers; it gives dtype {got.dtype}")
+    expect(got.dtype.kind in "iu",
+           f"{what} should give integers; it gives dtype {lib.dtype_text(got.dtype)}")
     lib.expect_equal_arrays(got, want, what)
 
 
@@ -206,7 +210,8 @@ def test_sample_follows_the_distribution(art: Artefacts) -> None:
     distance = _tv(freq, p)
     expect(distance <= cases.MAX_TV,
            f"at temperature 1, {cases.DRAWS:,} draws should follow the probabilities; their "
-           f"frequencies are {distance:.3f} away in total variation (at most {cases.MAX_TV} "
+           f"frequencies are {lib.share_text(distance)} away in total variation (at most "
+           f"{cases.MAX_TV} "
            "expected)")
     again = _draws(art, "draws_again", len(p), 200)
     expect(np.array_equal(again, draws[:200]),
@@ -218,7 +223,7 @@ def test_sample_follows_the_distribution(art: Artefacts) -> None:
     distance = _tv(_frequencies(model_like, len(want)), want)
     expect(distance <= 0.08,
            f"draws from float32 probabilities over {len(want)} characters (a model's output) "
-           f"are {distance:.3f} away from them in total variation")
+           f"are {lib.share_text(distance)} away from them in total variation")
 
 
 def _reshaped(art: Artefacts, index: int) -> None:
@@ -238,12 +243,14 @@ def _reshaped(art: Artefacts, index: int) -> None:
     if (got - plain) * (aimed - plain) < 0:
         raise CheckFailed(f"at temperature {temperature} the draws are "
                           f"{'flatter' if got > plain else 'sharper'} than the probabilities, "
-                          f"the wrong way round: {got:.2f} bits of entropy, where p has "
+                          f"the wrong way round: {lib.value_text(got, plain, aimed)} bits of "
+                          "entropy, where p has "
                           f"{plain:.2f} and p ** (1 / T) renormalised {aimed:.2f}. Divide the "
                           "log-probabilities by T (p ** (1 / T)), do not multiply")
     raise CheckFailed(f"at temperature {temperature} the draws should follow p ** (1 / T) "
-                      f"renormalised; their frequencies are {distance:.3f} away in total "
-                      f"variation (entropy {got:.2f} bits, expected {aimed:.2f})")
+                      f"renormalised; their frequencies are {lib.share_text(distance)} away in "
+                      f"total variation (entropy {lib.value_text(got, plain, aimed)} bits, "
+                      f"expected {aimed:.2f})")
 
 
 @check(2, "sample should sharpen the probabilities below temperature 1 and flatten them above.")
@@ -259,7 +266,8 @@ def test_sample_near_zero_is_argmax(art: Artefacts) -> None:
     share = float(np.mean(draws == np.argmax(p)))
     expect(share >= cases.COLD_SHARE,
            f"at temperature {cases.COLD_TEMPERATURE} the most likely index should come out "
-           f"(almost) every time; it came out in {share:.1%} of {cases.COLD_DRAWS} draws")
+           f"(almost) every time; it came out in {lib.share_text(share, percent=True)} of "
+           f"{cases.COLD_DRAWS} draws")
 
 
 @check(1, "sample should raise ValueError for a temperature that is not a positive number.")
@@ -283,10 +291,12 @@ def test_generate_writes_length_characters_of_the_vocabulary(art: Artefacts) -> 
             raise CheckFailed("generate returns the seed text too: return only the new "
                               "characters")
         expect(len(text) == length,
-               f"generate(..., length={length}, ...) returned {len(text)} characters; it "
+               f"generate(..., length={length}, ...) returned "
+               f"{lib.count_text(len(text), length)} characters; it "
                f"should return the {length} new ones only (not the seed text)")
         strangers = len(set(text) - known)
-        expect(strangers == 0, f"generate wrote {strangers} character(s) that are not in the "
+        expect(strangers == 0, f"generate wrote {lib.count_text(strangers)} character(s) that "
+                               "are not in the "
                                "vocabulary")
 
 
@@ -299,7 +309,8 @@ def test_generate_is_seeded(art: Artefacts) -> None:
            "generate called twice with the same seed wrote two different texts: draw with "
            "np.random.default_rng(seed), not NumPy's global generator")
     expect(first != other,
-           f"generate wrote the same {len(first)} characters at temperature 1 with two "
+           f"generate wrote the same {lib.count_text(len(first), cases.GENERATE_LENGTH)} "
+           "characters at temperature 1 with two "
            "different seeds: the seed (or the temperature) is not used to draw, or the model "
            "is certain of every next character (a model that copies what it reads is)")
 
@@ -316,7 +327,8 @@ def test_generate_follows_the_model(art: Artefacts) -> None:
     bound = THRESHOLDS["follow_bits"]
     expect(got <= bound,
            f"text written at temperature {cases.FOLLOW_TEMPERATURE} costs the saved model "
-           f"{got:.2f} bits per character, where text drawn from its own predictions costs at "
+           f"{lib.value_text(got, bound)} bits per character, where text drawn from its own "
+           "predictions costs at "
            f"most {bound}: each character should be drawn from the model's probabilities for "
            f"the last {window} characters written")
 

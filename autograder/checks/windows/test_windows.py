@@ -38,7 +38,8 @@ def _step(art: Artefacts) -> int:
     step = lib.value(art, "step")
     low, high = cases.SINE_STEP_RANGE
     expect(isinstance(step, int) and not isinstance(step, bool) and low <= step <= high,
-           f"STEP should be an int between {low} and {high}; it is {lib.describe(step)}")
+           f"STEP should be an int between {low} and {high}; it is "
+           f"{lib.describe(step, near=(low, high))}")
     return step
 
 
@@ -104,7 +105,8 @@ def test_windows_are_float_arrays(art: Artefacts) -> None:
                    f"for {what} the {role} came back as a {type(part).__name__}; return a numpy "
                    "array (np.array(...) or np.asarray(...))")
             expect(part.dtype.kind == "f",
-                   f"for {what} the {role} have dtype {part.dtype}; they should be floats "
+                   f"for {what} the {role} have dtype {lib.dtype_text(part.dtype)}; they should "
+                   "be floats "
                    "(float32 or float64), since a model reads and predicts real numbers")
 
 
@@ -122,10 +124,12 @@ def test_windows_reject_bad_arguments(art: Artefacts) -> None:
     lib.works_on_valid_input(art, name, what)
     inputs, targets = (lib.numbers(part, f"the {role} for {what}") for part, role in
                        zip(lib.parts(art, name, 2, "make_windows"), ("inputs", "targets")))
+    want_x, want_y = cases.windows(series, step)
     expect(inputs.ndim == 2 and inputs.shape[1] == step and targets.ndim == 1,
            f"only bad arguments should raise: for {what} make_windows should return (inputs, "
            f"targets), windows of {step} values and one target each; it returned inputs of "
-           f"shape {inputs.shape} and targets of shape {targets.shape}")
+           f"{lib.shape_text(inputs.shape, want_x.shape)} and targets of "
+           f"{lib.shape_text(targets.shape, want_y.shape)}")
 
 
 @check(1, "make_windows, split_windows and to_rnn_layout should leave the arrays they are "
@@ -160,11 +164,12 @@ def test_windows_leave_input_unchanged(art: Artefacts) -> None:
                 "`x.resize(...)` work in place); x.reshape(...) returns a new array and leaves "
                 "x as it was")
     expect(before.shape == after.shape, f"calling to_rnn_layout(x_train) turned x_train from "
-                                        f"shape {before.shape} into {after.shape}: {reshaped}")
+                                        f"{lib.describe(before)} into {lib.describe(after)}: "
+                                        f"{reshaped}")
     expect(np.array_equal(before, after),
            "calling to_rnn_layout(x_train) changed the values of x_train in place")
     expect(before.ndim == 2, f"the notebook's x_train (the training windows of split_windows) "
-                             f"now has shape {before.shape}, not (samples, step): {reshaped}")
+                             f"is now {lib.describe(before)}, not (samples, step): {reshaped}")
 
 
 # --- split_windows --------------------------------------------------------------------------
@@ -194,8 +199,11 @@ def test_split_keeps_test_out_of_training(art: Artefacts) -> None:
             if values.size == 0:
                 continue
             last = int(_indices(values, where, f"the {role}s of {what}").max())
+            # which test value is said only near the split: the index could carry a hidden input
+            said = f"series[{last}]" if last - train <= lib.SMALL or last == len(series) - 1 \
+                else f"a value after series[{train + lib.SMALL}]"
             expect(last < train,
-                   f"for {what}, a {role} is series[{last}], a test value (the test part starts "
+                   f"for {what}, a {role} is {said}, a test value (the test part starts "
                    f"at index {train}). Training windows must come from series[:{train}] only: "
                    "split the series first, then cut windows")
         want = cases.split(series, step, train)
@@ -275,7 +283,7 @@ def test_sine_model_architecture(art: Artefacts) -> None:
                f"{kinds[1:]}")
         expect(lib.inner(stack[0]).units == units,
                f"the recurrent layer of {what} has {lib.inner(stack[0]).units} units, "
-               f"not RNN_UNITS = {lib.describe(units)}")
+               f"not RNN_UNITS = {lib.describe(units, near=(lib.inner(stack[0]).units,))}")
         output = lib.output_shape(net)
         expect(output == (None, 1),
                f"{what} should output (None, 1), one number per window; it outputs {output}"
@@ -323,7 +331,8 @@ def test_char_windows_match_reference(art: Artefacts) -> None:
             expect(isinstance(part, np.ndarray),
                    f"in {what}, {role} came back as a {type(part).__name__}, not a numpy array")
             expect(part.dtype.kind in "iu",
-                   f"in {what}, {role} has dtype {part.dtype}; indices should be integers")
+                   f"in {what}, {role} has dtype {lib.dtype_text(part.dtype)}; indices should "
+                   "be integers")
         lib.expect_shape(x, want_x.shape, f"the x of {what}")
         lib.expect_shape(y, want_y.shape, f"the y of {what}")
         if not (np.array_equal(x, want_x) and np.array_equal(y, want_y)):
