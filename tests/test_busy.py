@@ -102,6 +102,7 @@ def test_a_starved_sandbox_is_busy_not_failed(tmp_path: Path) -> None:
     busy loops) runs past its backstop: the machine's doing, so it is called busy."""
     limits = Limits(cell_cpu_seconds=60, notebook_cpu_seconds=60, cell_wall_seconds=4,
                     notebook_wall_seconds=6)
+    _run(tmp_path, [AFTER])  # the sandbox's server is started before the machine is busy
     with _busy_machine(per_core=6):
         run = _run(tmp_path, ["import os\nos.nice(19)\n" + HANG, AFTER], limits)
     assert run.busy, _verdict(run)
