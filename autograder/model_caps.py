@@ -276,7 +276,7 @@ def check_weights(archive: zipfile.ZipFile, figures: Figures) -> None:
                 _check_h5(weights, figures, h5py)
         except ModelRefused:
             raise
-        except Exception:  # not HDF5, or metadata h5py cannot read
+        except Exception:  # noqa: BLE001 (not HDF5, or metadata h5py cannot read)
             raise ModelRefused(f"the saved model's weights file ({WEIGHTS_MEMBER}) is not a "
                                "valid HDF5 file: save the model with "
                                "model.save(\"....keras\")") from None
@@ -647,7 +647,8 @@ class _Walk:
             return [self.permute(config, shape)]
         if kind == "BatchNormalization":
             weights = self.normalized(config, shape, kind)
-            count = (self.flag(kind, config, "center", True) + self.flag(kind, config, "scale", True)
+            count = (self.flag(kind, config, "center", True)
+                     + self.flag(kind, config, "scale", True)
                      + 2 + 3 * self.flag(kind, config, "renorm", False))
             self.add(kind, *[weights] * count)
             return [shape]

@@ -11,13 +11,14 @@ import zipfile
 from pathlib import Path
 
 import keras
+import numpy as np
 import pytest
 
 import course_config
 from autograder import model_caps
 from autograder.boundary import ExportedModel, StudentCodeError
-from autograder.checks import lib
 from autograder.build import solution_notebook
+from autograder.checks import lib
 from autograder.model_caps import ModelRefused, check_archive
 from autograder.notebook_io import grade_id
 from course_config import ASSIGNMENTS, ModelCaps
@@ -317,7 +318,7 @@ def _family() -> list[tuple[str, keras.Model, int | None]]:
             itertools.product(variants, (True, False), wrappers)):
         units, stacked = 3 + index % 5, index % 2 == 0
 
-        def wrap(layer):
+        def wrap(layer, wrapper=wrapper):
             return layer if wrapper is None else keras.layers.Bidirectional(layer,
                                                                              merge_mode=wrapper)
         layers = [wrap(_recurrent(kind, units, use_bias, reset_after, sequences=stacked))]
@@ -393,3 +394,253 @@ def test_caps_and_keras_agree_on_every_permitted_layer_and_setting(tmp_path: Pat
         stack = lib.layers(loaded)
         assert lib.stack_params(stack, features) == loaded.count_params()
         assert lib.params_differ(stack, features) == ""
+
+
+def test_every_key_keras_writes_is_one_the_caps_understand() -> None:
+    # A Keras release that adds a key to a layer's configuration must be reviewed here (is it
+    # counted?), or every honest model with that layer would be refused.
+    built = {
+        "Bidirectional": keras.layers.Bidirectional(keras.layers.LSTM(3)),
+        "TimeDistributed": keras.layers.TimeDistributed(keras.layers.Dense(3)),
+        "CategoryEncoding": keras.layers.CategoryEncoding(5, output_mode="one_hot"),
+        "TextVectorization": keras.layers.TextVectorization(max_tokens=10,
+                                                            output_sequence_length=4),
+        "Reshape": keras.layers.Reshape((2, 3)), "Permute": keras.layers.Permute((2, 1)),
+        "RepeatVector": keras.layers.RepeatVector(3), "Embedding": keras.layers.Embedding(5, 3),
+        "Conv1D": keras.layers.Conv1D(3, 2), "InputLayer": keras.layers.InputLayer(shape=(3,)),
+        "AveragePooling1D": keras.layers.AveragePooling1D(2),
+        "MaxPooling1D": keras.layers.MaxPooling1D(2),
+    }
+    for kind in sorted(model_caps._KEYS):
+        cls = getattr(keras.layers, kind, None)
+        if kind in built:
+            layer = built[kind]
+        elif isinstance(cls, type) and kind not in ("Sequential", "Model"):
+            try:
+                layer = cls(3) if kind in ("Dense", "SimpleRNN", "LSTM", "GRU") else cls()
+            except TypeError:
+                continue
+        else:
+            continue
+        unknown = set(layer.get_config()) - model_caps._KEYS[kind]
+        assert not unknown, (kind, unknown)
+    for lora in (keras.layers.Dense(3, lora_rank=2), keras.layers.Embedding(5, 3, lora_rank=2)):
+        assert set(lora.get_config()) <= model_caps._KEYS[type(lora).__name__]
+
+
+def _solution_archive(tmp_path: Path) -> Path:
+    """The addition solution's architecture (LSTM(128) encoder and decoder), saved."""
+    model = keras.Sequential([
+        keras.Input((7, 12)), keras.layers.LSTM(128), keras.layers.RepeatVector(4),
+        keras.layers.LSTM(128, return_sequences=True),
+        keras.layers.TimeDistributed(keras.layers.Dense(12, activation="softmax"))])
+    return _saved(tmp_path, model, "solution.keras")
+
+
+def _with_config(path: Path, out: Path, edit) -> Path:
+    """The archive at `path` with its config.json changed by `edit` (in place)."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    edit(config)
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out
+
+
+def _layers_of(config: dict) -> list[dict]:
+    return config["config"]["layers"]
+
+
+def test_a_lora_rank_counts_and_is_refused_unbuilt(tmp_path: Path, monkeypatch) -> None:
+    # 205,324 parameters by the old count, 420 M weights more once Keras enables LoRA.
+    def lora(config):
+        _layers_of(config)[-1]["config"]["layer"]["config"]["lora_rank"] = 3_000_000
+    path = _with_config(_solution_archive(tmp_path), tmp_path / "lora.keras", lora)
+    _never_built(monkeypatch)
+    start = time.perf_counter()
+    with pytest.raises(StudentCodeError, match=r"declares 420,205,324 parameters or more; the "
+                                               r"grader evaluates models of up to 10,000,000 "
+                                               r"\(420,000,000 of them are in its Dense layer's "
+                                               r"LoRA weights"):
+        ExportedModel(path, "file").load()
+    assert time.perf_counter() - start < 1
+
+
+@pytest.mark.parametrize("kind,key,value,match", [
+    ("LSTM", "stateful", True, "sets 'stateful'"),
+    ("LSTM", "use_bias", "yes", "'use_bias' to something other than True or False"),
+    ("LSTM", "kernel_size", 3, "its LSTM layer sets the key 'kernel_size'"),
+    ("LSTM", "weights", [[0.0]], "its LSTM layer sets the key 'weights'"),
+    ("LSTM", "dtype", {"class_name": "QuantizedDTypePolicy",
+                       "config": {"name": "int8_from_float32"}}, "quantized"),
+    ("RepeatVector", "secret_of_the_hidden_text", 1, "a key of its own"),
+])
+def test_a_key_the_caps_do_not_understand_is_refused_by_name(tmp_path: Path, kind: str, key: str,
+                                                             value, match: str) -> None:
+    def edit(config):
+        layer = next(entry for entry in _layers_of(config) if entry["class_name"] == kind)
+        layer["config"][key] = value
+    path = _with_config(_solution_archive(tmp_path), tmp_path / "edited.keras", edit)
+    with pytest.raises(ModelRefused, match=match) as refused:
+        check_archive(path, ModelCaps())
+    assert "secret" not in str(refused.value)  # a key Keras does not know is not repeated
+
+
+def test_a_bidirectional_merge_mode_and_wrapped_layer_are_checked(tmp_path: Path) -> None:
+    model = keras.Sequential([keras.Input((6, 5)),
+                              keras.layers.Bidirectional(keras.layers.GRU(4)),
+                              keras.layers.Dense(1)])
+    path = _saved(tmp_path, model)
+
+    def merge(config):
+        _layers_of(config)[1]["config"]["merge_mode"] = "outer"
+
+    def wrapped(config):
+        _layers_of(config)[1]["config"]["layer"] = _layer("Dense", units=10)
+    for edit, match in ((merge, "'merge_mode' to a value"),
+                        (wrapped, "wraps a layer that is not SimpleRNN")):
+        with pytest.raises(ModelRefused, match=match):
+            check_archive(_with_config(path, tmp_path / "edited.keras", edit), ModelCaps())
+
+
+def test_one_hot_encodings_are_permitted_within_the_vocabulary_cap(tmp_path: Path) -> None:
+    for tokens, refused in ((47, False), (50_001, True)):
+        model = _sequential(_layer("InputLayer", batch_shape=[None, 40], dtype="int32"),
+                            _layer("CategoryEncoding", num_tokens=tokens, output_mode="one_hot"),
+                            _layer("LSTM", units=4), _layer("Dense", units=47))
+        path = _archive(tmp_path / f"{tokens}.keras", model)
+        if refused:
+            with pytest.raises(ModelRefused, match="CategoryEncoding layer encodes 50,001"):
+                check_archive(path, ModelCaps())
+        else:
+            assert check_archive(path, ModelCaps()).steps == 40
+
+
+def _with_weights(path: Path, out: Path, edit) -> Path:
+    """The archive at `path` with its model.weights.h5 rewritten by `edit(h5py.File)`."""
+    import h5py
+
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    buffer = io.BytesIO(members["model.weights.h5"])
+    with h5py.File(buffer, "a") as weights:
+        edit(weights)
+    members["model.weights.h5"] = buffer.getvalue()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out
+
+
+def _dense_kernel(weights) -> str:
+    return next(name for name in _dataset_names(weights) if "time_distributed" in name
+                and name.endswith("vars/0"))
+
+
+def _dataset_names(weights) -> list[str]:
+    import h5py
+
+    names = []
+    weights.visititems(lambda name, item: names.append(name)
+                       if isinstance(item, h5py.Dataset) else None)
+    return names
+
+
+def test_a_weights_dataset_far_larger_than_the_config_is_refused_unread(tmp_path: Path,
+                                                                        monkeypatch) -> None:
+    # 1 GiB declared, a few KB stored (chunks never written read as the fill value): Keras
+    # reads it whole before it compares shapes, and its own guard starts at 4 GiB.
+    def bomb(weights):
+        name = _dense_kernel(weights)
+        del weights[name]
+        weights.create_dataset(name, shape=(2**28,), dtype="float32", chunks=(2**20,),
+                               compression="gzip")
+    path = _with_weights(_solution_archive(tmp_path), tmp_path / "bomb.keras", bomb)
+    assert path.stat().st_size < 3_000_000
+    _never_built(monkeypatch)
+    start = time.perf_counter()
+    with pytest.raises(StudentCodeError, match="a dataset of 268,435,456 values, more than the "
+                                               "largest weight its configuration declares"):
+        ExportedModel(path, "file").load()
+    assert time.perf_counter() - start < 1
+
+
+@pytest.mark.parametrize("change,match", [
+    ("shape", "whose shape is not that of any weight"),
+    ("strings", "not an array of numbers"),
+    ("soft-link", "links to other files or paths"),
+    ("external-link", "links to other files or paths"),
+    ("attribute", "attributes Keras does not write"),
+    ("copies", "more than 5 times the"),
+])
+def test_a_weights_file_that_is_not_what_the_config_declares_is_refused(tmp_path: Path,
+                                                                        change: str,
+                                                                        match: str) -> None:
+    import h5py
+
+    def edit(weights):
+        name = _dense_kernel(weights)
+        if change == "shape":  # one input more than the decoder gives
+            del weights[name]
+            weights[name] = np.zeros((129, 12), dtype="float32")
+        elif change == "strings":
+            del weights[name]
+            weights[name] = np.array([b"x" * 10] * 12)
+        elif change == "soft-link":
+            del weights[name]
+            weights[name] = h5py.SoftLink("/layers")
+        elif change == "external-link":
+            del weights[name]
+            weights[name] = h5py.ExternalLink("/etc/passwd", "/")
+        elif change == "attribute":
+            weights[name].attrs["note"] = "x"
+        else:  # the largest weight, many times over
+            group = weights.create_group("extra")
+            largest = max((weights[n] for n in _dataset_names(weights)),
+                          key=lambda d: d.size)
+            for i in range(16):
+                group.create_dataset(str(i), shape=largest.shape, dtype="float32")
+    path = _with_weights(_solution_archive(tmp_path), tmp_path / f"{change}.keras", edit)
+    with pytest.raises(ModelRefused, match=match):
+        check_archive(path, ModelCaps())
+
+
+def test_weights_kept_in_npz_are_refused(tmp_path: Path) -> None:
+    path = _archive(tmp_path / "npz.keras", _sequential(_input(4), _layer("Dense", units=1)),
+                    extra={"model.weights.npz": b"PK"})
+    with pytest.raises(ModelRefused, match="model.weights.npz"):
+        check_archive(path, ModelCaps())
+
+
+# --- the check library's parameter messages ---------------------------------------------------
+
+def test_a_parameter_mismatch_names_the_layer_as_declared_and_the_term() -> None:
+    # An encoder that reads 13 numbers per step where the check expects 12 one-hot symbols.
+    net = keras.Sequential([keras.Input((7, 13)),
+                            keras.layers.Bidirectional(keras.layers.LSTM(8)),
+                            keras.layers.RepeatVector(4),
+                            keras.layers.GRU(8, return_sequences=True, reset_after=False),
+                            keras.layers.TimeDistributed(keras.layers.Dense(12))])
+    with pytest.raises(lib.CheckFailed) as failed:
+        lib.expect_params(net, lib.layers(net), 12, "the model", " and 12 inputs per step")
+    message = str(failed.value)
+    assert "its Bidirectional(LSTM(8)) has" in message
+    assert "in the input kernel term where the formula gives 768 (two directions of 12 " \
+           "inputs x 4 gates x 8 units)" in message
+    # the same model reading 13 is the formula's, reset_after=False included
+    lib.expect_params(net, lib.layers(net), 13, "the model")
+    assert lib.declared(lib.layers(net)[2]) == "GRU(8, return_sequences=True, reset_after=False)"
+
+
+def test_a_layer_reading_more_than_the_formula_says_is_named() -> None:
+    # Dense after a recurrent layer that returns sequences and a Flatten the formula skips.
+    net = keras.Sequential([keras.Input((5, 1)),
+                            keras.layers.SimpleRNN(4, return_sequences=True),
+                            keras.layers.Reshape((20,)), keras.layers.Dense(1, use_bias=False)])
+    with pytest.raises(lib.CheckFailed, match=r"its Dense\(1, use_bias=False\) has more than 4 "
+                                              r"weights in the input kernel term where the "
+                                              r"formula gives 4 \(4 inputs x 1 unit\)"):
+        lib.expect_params(net, lib.layers(net), 1, "the model")

@@ -363,19 +363,22 @@ def recurrent_layers(model: Any) -> list:
     return [layer for layer in layers(model) if layer_kind(layer) in RECURRENT_LAYERS]
 
 
-def recurrent_params(kind: str, inputs: int, units: int) -> int:
-    """Parameters of one recurrent layer by formula (Keras 3 defaults; GRU has reset_after)."""
-    if kind == "SimpleRNN":
-        return units * (inputs + units + 1)
-    if kind == "LSTM":
-        return 4 * units * (inputs + units + 1)
-    if kind == "GRU":
-        return 3 * units * (inputs + units + 2)
-    raise ValueError(f"not a recurrent layer: {kind}")
+_GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
 
 
-def dense_params(inputs: int, units: int) -> int:
-    return (inputs + 1) * units
+def recurrent_params(kind: str, inputs: int, units: int, use_bias: bool = True,
+                     reset_after: bool = True) -> int:
+    """Parameters of one recurrent layer by formula: gates * units * (inputs + units + biases),
+    with one bias per gate and unit (GRU with reset_after, Keras 3's default: two)."""
+    if kind not in _GATES:
+        raise ValueError(f"not a recurrent layer: {kind}")
+    biases = (2 if kind == "GRU" and reset_after else 1) if use_bias else 0
+    return _GATES[kind] * units * (inputs + units + biases)
+
+
+def dense_params(inputs: int, units: int, use_bias: bool = True, lora_rank: int = 0) -> int:
+    """Parameters of a Dense layer: its kernel, its bias, and the two LoRA factors if any."""
+    return inputs * units + units * use_bias + (lora_rank or 0) * (inputs + units)
 
 
 def output_shape(model: Any) -> tuple:
@@ -417,31 +420,200 @@ def predict(model: Any, x: np.ndarray) -> np.ndarray:
 _NO_PARAMS = ("Dropout", "RepeatVector", "Activation", "Masking", "SpatialDropout1D",
               "GaussianNoise", "Reshape")
 
+_TERM_WORDS = {
+    "kernel": "input kernel term", "recurrent_kernel": "recurrent kernel term",
+    "bias": "bias term", "embeddings": "embedding table",
+    "lora_kernel_a": "LoRA term", "lora_kernel_b": "LoRA term",
+    "lora_embeddings_a": "LoRA term", "lora_embeddings_b": "LoRA term",
+}
+"""What each weight Keras builds is called in a message (LoRA's two factors are one term)."""
+
+
+def declared(layer: Any) -> str:
+    """A layer as its code declares it, wrapper included, with the settings that change its
+    count: 'Bidirectional(LSTM(128))', 'GRU(64, reset_after=False)', 'Embedding(10000, 32)'."""
+    kind = type(layer).__name__
+    if kind == "TimeDistributed":
+        return f"TimeDistributed({declared(layer.layer)})"
+    if kind == "Bidirectional":
+        mode = getattr(layer, "merge_mode", "concat")
+        backward = layer.backward_layer
+        differs = backward.get_config().get("units") != layer.forward_layer.units or \
+            type(backward) is not type(layer.forward_layer)
+        return (f"Bidirectional({declared(layer.forward_layer)}"
+                + (f", backward_layer={declared(backward)}" if differs else "")
+                + (f", merge_mode={mode!r}" if mode != "concat" else "") + ")")
+    settings = []
+    if kind in RECURRENT_LAYERS or kind == "Dense":
+        settings.append(str(layer.units))
+    elif kind == "Embedding":
+        settings += [str(layer.input_dim), str(layer.output_dim)]
+    elif kind == "CategoryEncoding":
+        settings.append(f"num_tokens={layer.num_tokens}")
+    elif kind == "Conv1D":
+        settings += [str(layer.filters), str(layer.kernel_size[0])]
+    elif kind == "RepeatVector":
+        settings.append(str(layer.n))
+    if kind in RECURRENT_LAYERS and getattr(layer, "return_sequences", False):
+        settings.append("return_sequences=True")
+    if getattr(layer, "use_bias", True) is False:
+        settings.append("use_bias=False")
+    if kind == "GRU" and not getattr(layer.cell, "reset_after", True):
+        settings.append("reset_after=False")
+    if getattr(layer, "lora_rank", None):
+        settings.append(f"lora_rank={layer.lora_rank}")
+    return f"{kind}({', '.join(settings)})"
+
+
+def _inputs(features: int) -> str:
+    return f"{features} input{'s' * (features != 1)}"
+
+
+def _units(units: int) -> str:
+    return f"{units} unit{'s' * (units != 1)}"
+
+
+def _layer_terms(layer: Any, features: int | None) -> tuple[dict[str, tuple[int, str]], int]:
+    """({weight name: (count by formula, how the formula reads)}, features after the layer)
+    for one layer reading `features` numbers per step, from its own configuration."""
+    kind = type(layer).__name__
+    if kind == "Bidirectional":
+        forward, out = _layer_terms(layer.forward_layer, features)
+        backward, back_out = _layer_terms(layer.backward_layer, features)
+        terms = {name: (count + backward.get(name, (0, ""))[0], f"two directions of {how}")
+                 for name, (count, how) in forward.items()}
+        return terms, out + back_out if layer.merge_mode == "concat" else out
+    if kind == "TimeDistributed":
+        return _layer_terms(layer.layer, features)
+    if kind in RECURRENT_LAYERS:
+        units, gates = layer.units, _GATES[kind]
+        per_unit = (f" x {gates} gates" if gates > 1 else "") + f" x {_units(units)}"
+        terms = {"kernel": (features * gates * units, f"{_inputs(features)}{per_unit}"),
+                 "recurrent_kernel": (units * gates * units, f"{units} states{per_unit}")}
+        if layer.cell.use_bias:
+            biases = 2 if kind == "GRU" and layer.cell.reset_after else 1
+            terms["bias"] = (biases * gates * units,
+                             (f"2 biases (reset_after=True){per_unit}" if biases == 2
+                              else per_unit[3:]))
+        return terms, units
+    if kind == "Dense":
+        units = layer.units
+        terms = {"kernel": (features * units, f"{_inputs(features)} x {_units(units)}")}
+        if layer.use_bias:
+            terms["bias"] = (units, _units(units))
+        rank = getattr(layer, "lora_rank", None) or 0
+        if rank:
+            terms["lora_kernel_a"] = (rank * features, f"rank {rank} x {_inputs(features)}")
+            terms["lora_kernel_b"] = (rank * units, f"rank {rank} x {_units(units)}")
+        return terms, units
+    if kind == "Embedding":
+        rows, size = layer.input_dim, layer.output_dim
+        terms = {"embeddings": (rows * size, f"{rows} rows x {size}")}
+        rank = getattr(layer, "lora_rank", None) or 0
+        if rank:
+            terms["lora_embeddings_a"] = (rows * rank, f"{rows} rows x rank {rank}")
+            terms["lora_embeddings_b"] = (rank * size, f"rank {rank} x {size}")
+        return terms, size
+    if kind == "Conv1D":
+        width, filters = features // layer.groups, layer.filters
+        size = layer.kernel_size[0]
+        terms = {"kernel": (size * width * filters,
+                            f"kernel size {size} x {_inputs(width)} x {filters} filters")}
+        if layer.use_bias:
+            terms["bias"] = (filters, f"{filters} filters")
+        rank = getattr(layer, "lora_rank", None) or 0
+        if rank:
+            terms["lora_kernel_a"] = (size * width * rank,
+                                      f"kernel size {size} x {_inputs(width)} x rank {rank}")
+            terms["lora_kernel_b"] = (rank * filters, f"rank {rank} x {filters} filters")
+        return terms, filters
+    if kind == "CategoryEncoding":  # one-hot input: no weights, a vector per token
+        return {}, layer.num_tokens
+    if kind in _NO_PARAMS:
+        return {}, features
+    raise CheckFailed(f"the model has a {declared(layer)} layer, which this assignment does "
+                      "not use")
+
+
+def _stack_terms(stack: list, inputs: int | None) -> list[tuple[Any, dict, int | None]]:
+    """(layer, its terms by formula, the features it reads) for each layer of `stack`."""
+    out, features = [], inputs
+    for layer in stack:
+        kind = layer_kind(layer)
+        if features is None and kind not in ("Embedding", "CategoryEncoding") \
+                and kind not in _NO_PARAMS:
+            # indices turned into numbers by an operation, not a layer (keras.ops.one_hot in
+            # a Functional model): the layer reads what that operation gives
+            features = _built_width(layer)
+            if features is None:
+                raise CheckFailed(f"the model has a {declared(layer)} layer before anything "
+                                  "gives it numbers to read (an Embedding or one-hot encoding "
+                                  "first)")
+        terms, after = _layer_terms(layer, features)
+        out.append((layer, terms, features))
+        features = after
+    return out
+
+
+def _built_width(layer: Any) -> int | None:
+    """The last dimension of what `layer` was called on in its model, if Keras knows it."""
+    try:
+        width = layer.input.shape[-1]
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+    return width if isinstance(width, int) else None
+
 
 def sequential_params(model: Any, inputs: int) -> int:
     """Parameters a stack of layers should have, by formula, for `inputs` features per step.
 
-    Each layer's size comes from its own configuration (units, output_dim); the count is
-    recomputed from those sizes, so a layer that is not what it claims to be does not match.
+    Each layer's size and settings come from its own configuration (units, output_dim,
+    use_bias, GRU's reset_after, a Bidirectional wrapper and its merge mode, lora_rank); the
+    count is recomputed from those, so a layer that is not what it claims to be does not match.
     """
     return stack_params(layers(model), inputs)
 
 
-def stack_params(stack: list, inputs: int) -> int:
-    """`sequential_params` of a list of layers, read in order."""
-    total, features = 0, inputs
-    for layer in stack:
-        kind, core = layer_kind(layer), inner(layer)
-        copies = 2 if type(layer).__name__ == "Bidirectional" else 1
-        if kind in RECURRENT_LAYERS:
-            total += copies * recurrent_params(kind, features, core.units)
-            features = copies * core.units
-        elif kind == "Dense":
-            total += dense_params(features, core.units)
-            features = core.units
-        elif kind == "Embedding":
-            total += core.input_dim * core.output_dim
-            features = core.output_dim
-        elif kind not in _NO_PARAMS:
-            raise CheckFailed(f"the model has a {kind} layer, which this assignment does not use")
-    return total
+def stack_params(stack: list, inputs: int | None) -> int:
+    """`sequential_params` of a list of layers, read in order (`inputs` None: the stack starts
+    with an Embedding or a one-hot encoding, which read indices)."""
+    return sum(count for _, terms, _ in _stack_terms(stack, inputs)
+               for count, _ in terms.values())
+
+
+def params_differ(stack: list, inputs: int | None) -> str:
+    """Where the weights Keras built for `stack` differ from the formula's, in words: the first
+    layer whose count differs, as declared, and the term ('' when every layer matches)."""
+    for layer, terms, features in _stack_terms(stack, inputs):
+        built: dict[str, int] = {}
+        for weight in layer.weights:
+            name = str(weight.path).rsplit("/", 1)[-1]
+            built[name] = built.get(name, 0) + int(np.prod(weight.shape))
+        want = sum(count for count, _ in terms.values())
+        if sum(built.values()) == want:
+            continue
+        for name in [*terms, *(name for name in built if name not in terms)]:
+            count, how = terms.get(name, (0, ""))
+            if built.get(name, 0) != count:
+                word = _TERM_WORDS.get(name, "weights the formula does not count")
+                return (f"its {declared(layer)} has {count_text(built.get(name, 0), count)} "
+                        f"weights in the "
+                        f"{word} where the formula gives {count:,}"
+                        + (f" ({how})" if how else ""))
+        return (f"its {declared(layer)} has {count_text(sum(built.values()), want)} weights "
+                f"where the formula gives {want:,}")
+    return ""
+
+
+def expect_params(net: Any, stack: list, inputs: int | None, what: str,
+                  reading: str = "") -> None:
+    """Fail unless `net` has the parameters the formula gives for `stack` reading `inputs`
+    numbers per step (`reading`: how the message says those inputs, e.g. ' and one input
+    feature per step'); the message names the layer, as declared, and the term that differs."""
+    want, got = stack_params(stack, inputs), net.count_params()
+    if got == want:
+        return
+    where = params_differ(stack, inputs)
+    raise CheckFailed(f"{what} has {count_text(got, want)} parameters; for its layer "
+                      f"sizes{reading} the formula "
+                      f"gives {want:,}" + (f": {where}" if where else ""))

@@ -76,10 +76,7 @@ def _check_stack(net, what: str, steps: int) -> None:
            f"the last layer of {what} should be Dense(1) with no activation (a real number); "
            f"it has {lib.inner(stack[-1]).units} unit(s) and activation "
            f"{lib.final_activation(net)!r}")
-    expected = lib.sequential_params(net, inputs=1)
-    expect(net.count_params() == expected,
-           f"{what} has {net.count_params()} parameters; for its layer sizes and one input "
-           f"feature per step the formula gives {expected}")
+    lib.expect_params(net, lib.layers(net), 1, what, " and one input feature per step")
 
 
 # --- log returns ------------------------------------------------------------------------------

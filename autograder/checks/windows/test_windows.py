@@ -61,10 +61,8 @@ def _check_stack(net, what: str, steps: int, features: int) -> None:
             f"(None, {steps}, 1): {steps} timesteps of one value")
     expect(shape == (None, steps, features),
            f"{what} should read inputs of shape (None, {steps}, {features}); it reads {shape}")
-    expected = lib.sequential_params(net, inputs=features)
-    expect(net.count_params() == expected,
-           f"{what} has {net.count_params()} parameters; for its layer sizes and "
-           f"{features} input feature(s) per step the formula gives {expected}")
+    lib.expect_params(net, lib.layers(net), features, what,
+                      f" and {features} input feature{'s' * (features != 1)} per step")
 
 
 # --- make_windows ---------------------------------------------------------------------------
