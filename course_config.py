@@ -274,6 +274,23 @@ SEED = 42
 CALIBRATION_SEEDS = (0, 1, 2, 3, 4)
 """Seeds the opt-in calibration tests train the reference solutions with (CPU)."""
 
+REVIEW_ABOVE: dict[str, dict[str, float]] = {
+    "sentiment": {
+        # Holdout accuracy (the grader's 2,000 reserved reviews) that honest training does not
+        # reach. The best honest figure measured is the LSTM solution's saved model, 0.8770
+        # (correct-functional-lstm 0.8705; the calibration runs of the plainest model, seeds
+        # 0-4, 0.7780 to 0.8515); the notebook's SimpleRNN recipe trained on the training
+        # split and the reserve (SEED = 42, one run) gives 0.9470. The bound is the best
+        # honest figure plus 0.023 (46 of the 2,000 reviews). A model trained on the training
+        # split, the test split and the reserve together passes the gap checks; this is what
+        # is left to tell it by.
+        "holdout_accuracy": 0.90,
+    },
+}
+"""Figures a check measures (`measured` in the results) above which the class report lists a
+submission for a person to look at: better than honest training reaches, so possibly trained
+on the reviews it is measured on. It changes no score: a student may simply have done well."""
+
 WALL_FACTOR = 2
 WALL_SLACK_SECONDS = 30
 """Wall-clock backstops are WALL_FACTOR x the CPU budget plus this slack: a notebook that

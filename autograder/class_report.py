@@ -1,12 +1,17 @@
 """A class report for the instructor: one self-contained HTML page from the results of
 `grade --json` (plots embedded as PNG data URIs; no file or network fetch when it is opened).
 
-It shows the score distribution per assignment, the pass rate of every check (hardest first),
-the most common failure messages, the grading time per submission, the submissions that
-crashed, timed out or were left ungraded, and, given the submitted/ tree, submissions that look
+It shows the score distribution per assignment, a table of every student's totals (sortable
+by any column with a click: the page's one script, inline), the pass rate of every check
+(hardest first), the most common failure messages, the grading time per submission, the
+submissions that crashed, timed out or were left ungraded, results better than honest training
+reaches (`course_config.REVIEW_ABOVE`), and, given the submitted/ tree, submissions that look
 copied: byte-identical saved models and near-identical code (copydetect's winnowing
 fingerprints, with the released notebook's code as boilerplate). Those are flagged for a person
 to look at; nothing here changes a score.
+
+Charts are drawn at the page's width (72rem, 1152 pixels at 90 dpi) with 13-point text, so they
+are shown at their own size and stay readable in a 1280-pixel-wide window.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import base64
 import hashlib
 import io
 import json
+import math
 import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -31,6 +37,13 @@ SIMILARITY_THRESHOLD = 0.9
 """Share of a notebook's own code (the released code left out) found in another student's
 notebook above which the pair is flagged."""
 TOP_MESSAGES = 20
+DPI = 90
+PAGE_INCHES = 1152 / DPI
+"""Charts are as wide as the page's text (72rem): shown at their own size, never shrunk."""
+FONT_POINTS = 13
+PLOTS_PER_ROW = 3
+HISTOGRAM_BARS = 30
+"""At most this many bars in a score histogram: one per point up to 30 points, wider above."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +70,8 @@ def _png(fig) -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    fig.tight_layout()  # labels inside the figure: the image keeps the page's width
+    fig.savefig(buffer, format="png", dpi=DPI)
     plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
@@ -68,25 +82,52 @@ def _pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    plt.rcParams.update({"font.size": FONT_POINTS, "axes.titlesize": FONT_POINTS + 1,
+                         "axes.labelsize": FONT_POINTS, "xtick.labelsize": FONT_POINTS - 1,
+                         "ytick.labelsize": FONT_POINTS - 1, "legend.fontsize": FONT_POINTS - 1})
     return plt
 
 
+def score_bins(top: float) -> list[float]:
+    """Histogram edges for scores 0..`top`: one bar per whole point, centred on it (or per
+    `width` points past HISTOGRAM_BARS), the last one holding full marks."""
+    width = max(1, math.ceil((math.ceil(top) + 1) / HISTOGRAM_BARS))
+    edges = [-0.5 + width * i for i in range(math.ceil((math.ceil(top) + 1) / width) + 1)]
+    return edges
+
+
 def score_plot(results: list[SubmissionResult], assignments: list[str]) -> str | None:
+    """The score histograms as a PNG data URI (None when nothing was graded)."""
+    fig = score_figure(results, assignments)
+    return None if fig is None else _png(fig)
+
+
+def score_figure(results: list[SubmissionResult], assignments: list[str]):
+    """One histogram per assignment, how many students got each score: a bar per whole
+    score, whole counts on the axis."""
+    from matplotlib.ticker import MaxNLocator
+
     graded = [r for r in results if not r.ungraded]
     if not graded:
         return None
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(assignments), figsize=(4 * len(assignments), 3),
-                             squeeze=False)
-    for ax, assignment in zip(axes[0], assignments):
+    columns = min(PLOTS_PER_ROW, len(assignments))
+    rows = math.ceil(len(assignments) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(PAGE_INCHES, 3.6 * rows), squeeze=False)
+    for ax in axes.flat[len(assignments):]:
+        ax.set_visible(False)
+    for ax, assignment in zip(axes.flat, assignments):
         mine = [r for r in graded if r.assignment == assignment]
         top = max((r.max_score for r in mine), default=0) or 1
-        ax.hist([r.score for r in mine], bins=min(20, max(5, int(top))), range=(0, top),
-                color="#4a78b0", edgecolor="white")
+        ax.hist([r.score for r in mine], bins=score_bins(top), color="#4a78b0",
+                edgecolor="white")
+        ax.set_xlim(-0.5, math.ceil(top) + 0.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8, steps=[1, 2, 5, 10]))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(f"{assignment} ({len(mine)} graded)")
         ax.set_xlabel(f"score (of {top:g})")
-        ax.set_ylabel("submissions")
-    return _png(fig)
+        ax.set_ylabel("students")
+    return fig
 
 
 def pass_rates(results: list[SubmissionResult]) -> list[dict]:
@@ -108,12 +149,13 @@ def pass_rate_plot(rows: list[dict]) -> str | None:
     if not rows:
         return None
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 0.25 * len(rows) + 1))
+    fig, ax = plt.subplots(figsize=(PAGE_INCHES, 0.32 * len(rows) + 1.2))
     labels = [f"{row['assignment']}: {row['check']}" for row in rows][::-1]
     ax.barh(labels, [100 * row["rate"] for row in rows][::-1], color="#5a9e5a")
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of graded submissions that pass")
-    ax.tick_params(axis="y", labelsize=7)
+    ax.tick_params(axis="y", labelsize=FONT_POINTS - 1)
+    ax.margins(y=0.5 / max(1, len(rows)))
     return _png(fig)
 
 
@@ -130,7 +172,7 @@ def time_plot(results: list[SubmissionResult], bars_up_to: int = 60) -> str | No
     if not timed:
         return None
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 3))
+    fig, ax = plt.subplots(figsize=(PAGE_INCHES, 4))
     if len(timed) > bars_up_to:
         ax.hist([[r.seconds for r in timed], [r.cpu_seconds for r in timed]], bins=30,
                 label=["wall s", "CPU s (student code)"], color=["#b07a4a", "#4a78b0"])
@@ -144,10 +186,56 @@ def time_plot(results: list[SubmissionResult], bars_up_to: int = 60) -> str | No
     ax.bar([x + 0.2 for x in xs], [r.cpu_seconds for r in timed], width=0.4,
            label="CPU s (student code)", color="#4a78b0")
     ax.set_xticks(list(xs), [f"{r.student}/{r.assignment}" for r in timed], rotation=60,
-                  ha="right", fontsize=7)
+                  ha="right", fontsize=FONT_POINTS - 3 if len(timed) > 30 else FONT_POINTS - 2)
     ax.set_ylabel("seconds")
     ax.legend()
     return _png(fig)
+
+
+def student_totals(results: list[SubmissionResult], assignments: list[str]) -> list[dict]:
+    """One row per student: each assignment's score ("ungraded", or "-" when nothing was
+    handed in), the total of what was graded and what the assignments are out of."""
+    out_of = {a: max((r.max_score for r in results if r.assignment == a), default=0)
+              for a in assignments}
+    mine: dict[str, dict[str, SubmissionResult]] = defaultdict(dict)
+    for r in results:
+        mine[r.student][r.assignment] = r
+    rows = []
+    for student in sorted(mine):
+        cells, total, ungraded = [], 0.0, 0
+        for a in assignments:
+            r = mine[student].get(a)
+            if r is None:
+                cells.append({"text": "-", "sort": -2})
+            elif r.ungraded:
+                ungraded += 1
+                cells.append({"text": "ungraded", "sort": -1})
+            else:
+                total += r.score
+                cells.append({"text": f"{r.score:g}", "sort": r.score})
+        graded = len(mine[student]) - ungraded
+        # An ungraded submission has no score, not 0: no total when nothing is graded, and no
+        # share of the course's points while any is missing.
+        rows.append({"student": student, "cells": cells, "total": round(total, 6),
+                     "ungraded": ungraded, "graded": graded,
+                     "share": None if ungraded else total / (sum(out_of.values()) or 1)})
+    return rows
+
+
+def beyond_honest(results: list[SubmissionResult]) -> list[dict]:
+    """Figures the checks measured above what honest training reaches
+    (`course_config.REVIEW_ABOVE`): one row per submission and figure, highest first."""
+    rows = []
+    for r in results:
+        bounds = course_config.REVIEW_ABOVE.get(r.assignment, {})
+        for name, bound in sorted(bounds.items()):
+            values = [c.measured[name] for c in r.checks
+                      if isinstance(c.measured.get(name), (int, float))]
+            if values and max(values) > bound:
+                rows.append({"student": r.student, "assignment": r.assignment, "figure": name,
+                             "value": max(values), "bound": bound, "score": r.score,
+                             "max_score": r.max_score, "ungraded": bool(r.ungraded)})
+    return sorted(rows, key=lambda row: (-row["value"], row["student"]))
 
 
 def troubles(results: list[SubmissionResult]) -> list[dict]:
@@ -253,9 +341,13 @@ body { font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; 
 table { border-collapse: collapse; margin: .5rem 0 1.5rem; }
 th, td { border-bottom: 1px solid #ddd; padding: .3rem .5rem; text-align: left;
          vertical-align: top; font-size: .9rem; }
-td.n { text-align: right; white-space: nowrap; }
+td.n, th.n { text-align: right; white-space: nowrap; }
 img { max-width: 100%; display: block; margin: .5rem 0 1rem; }
 .flag { background: #fff3cd; padding: .6rem; border: 1px solid #e0c060; }
+table.sortable th { cursor: pointer; user-select: none; }
+table.sortable th::after { content: " \\2195"; color: #999; }
+table.sortable th[aria-sort="ascending"]::after { content: " \\2191"; color: #222; }
+table.sortable th[aria-sort="descending"]::after { content: " \\2193"; color: #222; }
 </style>
 </head>
 <body>
@@ -270,6 +362,21 @@ img { max-width: 100%; display: block; margin: .5rem 0 1rem; }
 {% for row in summary %}<tr><td>{{ row.assignment }}</td><td class="n">{{ row.graded }}</td>
 <td class="n">{{ row.mean }}</td><td class="n">{{ row.median }}</td>
 <td class="n">{{ row.max }}</td></tr>{% endfor %}
+</table>
+
+<h2 id="students">Totals per student</h2>
+<p>Click a column's title to sort by it (again for the other way).</p>
+<table class="sortable" id="totals">
+<thead><tr><th>student</th>{% for a in assignments %}<th class="n">{{ a }}
+(of {{ out_of[a] }})</th>{% endfor %}<th class="n">total (of {{ out_of_total }})</th>
+<th class="n">%</th></tr></thead>
+<tbody>
+{% for row in totals %}<tr><td>{{ row.student }}</td>{% for cell in row.cells %}
+<td class="n" data-sort="{{ cell.sort }}">{{ cell.text }}</td>{% endfor %}
+{% if row.graded %}<td class="n" data-sort="{{ row.total }}">{{ "%g"|format(row.total) }}{% if row.ungraded %}
+(+ {{ row.ungraded }} ungraded){% endif %}</td>{% else %}<td class="n" data-sort="-1">ungraded</td>{% endif %}
+{% if row.share is none %}<td class="n" data-sort="-1">-</td>{% else %}<td class="n" data-sort="{{ row.share }}">{{ "%.0f"|format(100 * row.share) }}%</td>{% endif %}</tr>
+{% endfor %}</tbody>
 </table>
 
 <h2 id="checks">Pass rate of every check, hardest first</h2>
@@ -304,6 +411,20 @@ img { max-width: 100%; display: block; margin: .5rem 0 1rem; }
 <td>{{ row.kind }}</td><td>{{ row.what }}</td></tr>{% endfor %}
 </table>{% else %}<p>None.</p>{% endif %}
 
+<h2 id="beyond">Better than honest training reaches</h2>
+<p class="flag">For a person to look at, never a penalty: a figure the grader measured above
+what any honest run of the notebook's training reached (the bounds and the runs they come from
+are in <code>course_config.REVIEW_ABOVE</code>). It can mean a model trained on the reviews it
+is measured on; it can also be a student who simply did better. The score stays as graded.</p>
+{% if beyond %}<table>
+<tr><th>student</th><th>assignment</th><th>figure</th><th>measured</th><th>honest runs reach
+at most</th><th>score</th></tr>
+{% for row in beyond %}<tr><td>{{ row.student }}</td><td>{{ row.assignment }}</td>
+<td>{{ row.figure }}</td><td class="n">{{ "%.4f"|format(row.value) }}</td>
+<td class="n">{{ "%.4g"|format(row.bound) }}</td>
+<td class="n">{% if row.ungraded %}ungraded{% else %}{{ "%g"|format(row.score) }} / {{ "%g"|format(row.max_score) }}{% endif %}</td></tr>{% endfor %}
+</table>{% else %}<p>None.</p>{% endif %}
+
 <h2 id="similar">Submissions that look copied</h2>
 <p class="flag">For a person to look at: similar work can be honest (the same tutorial, a
 study group) and nothing here changes a score.</p>
@@ -325,6 +446,29 @@ other</th><th>tokens in common</th></tr>
 <td class="n">{{ p.overlap }}</td></tr>{% endfor %}
 </table>{% else %}<p>None.</p>{% endif %}
 {% endif %}
+<script>
+// Sorts the totals table by the column whose title is clicked; the page works without it.
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  var titles = table.tHead.rows[0].cells;
+  Array.prototype.forEach.call(titles, function (title, column) {
+    title.addEventListener("click", function () {
+      var numeric = title.classList.contains("n");
+      var current = title.getAttribute("aria-sort");
+      var ascending = current ? current === "descending" : !numeric;
+      var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[column], y = b.cells[column];
+        var order = numeric ? parseFloat(x.dataset.sort) - parseFloat(y.dataset.sort)
+                            : x.textContent.localeCompare(y.textContent);
+        return ascending ? order : -order;
+      });
+      rows.forEach(function (row) { table.tBodies[0].appendChild(row); });
+      Array.prototype.forEach.call(titles, function (t) { t.removeAttribute("aria-sort"); });
+      title.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    });
+  });
+});
+</script>
 </body>
 </html>
 """
@@ -349,8 +493,13 @@ def render(results: list[SubmissionResult], submitted: Path | None = None,
     """The class report as one HTML page."""
     assignments = assignments_of(results)
     rates = pass_rates(results)
+    out_of = {a: max((r.max_score for r in results if r.assignment == a), default=0)
+              for a in assignments}
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(TEMPLATE).render(
+        assignments=assignments, out_of={a: f"{v:g}" for a, v in out_of.items()},
+        out_of_total=f"{sum(out_of.values()):g}", totals=student_totals(results, assignments),
+        beyond=beyond_honest(results),
         course=course_config.COURSE_ID,
         counts={"submissions": len(results), "students": len({r.student for r in results}),
                 "graded": sum(not r.ungraded for r in results),

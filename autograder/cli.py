@@ -178,8 +178,8 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     results = load_results(args.results)
     if results is None:
         return 2
-    written = write_feedback(results, args.out)
     submitted = args.submitted or _default_submitted()
+    written = write_feedback(results, args.out, submitted)
     if submitted is not None:  # nbgrader release_feedback reads these beside each page
         for result, page in zip(results, written):
             for name in ("timestamp.txt", "submission_secret.txt"):

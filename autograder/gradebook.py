@@ -15,6 +15,9 @@ import course_config
 from autograder.build import nbgrader, put_alembic_on_path
 from autograder.scoring.results import SubmissionResult
 
+TIMESTAMP_BYTES = 64
+"""nbgrader's timestamp.txt holds one time (32 characters); anything longer is not one."""
+
 
 def register_assignment(assignment: str, db_url: str) -> None:
     """Record `assignment`'s notebooks and grade cells in the gradebook (as generate_assignment does)."""
@@ -31,9 +34,16 @@ def submission_timestamp(submitted: Path | None, student: str, assignment: str) 
     if submitted is None:
         return None
     path = Path(submitted) / student / assignment / "timestamp.txt"
+    # The student's side of nbgrader wrote it: read a plain file only, a few bytes of it.
+    if path.is_symlink() or not path.is_file():
+        return None
     try:
-        return parse_utc(path.read_text(encoding="utf-8").strip())
-    except (OSError, ValueError, TypeError):
+        with open(path, "rb") as file:
+            text = file.read(TIMESTAMP_BYTES + 1)
+        if len(text) > TIMESTAMP_BYTES:
+            return None
+        return parse_utc(text.decode("utf-8").strip())
+    except (OSError, ValueError, TypeError, OverflowError):
         return None
 
 
@@ -82,7 +92,11 @@ def push_scores(results: list[SubmissionResult], db_url: str, submitted: Path | 
             try:
                 submission = gradebook.find_submission(result.assignment, result.student)
             except MissingEntry:
-                submission = gradebook.add_submission(result.assignment, result.student)
+                # nbgrader builds the submission's rows attached to objects of the session
+                # before it adds them: an autoflush in between warns (SAWarning, "not in
+                # session") about rows it would add a moment later anyway.
+                with gradebook.db.no_autoflush:
+                    submission = gradebook.add_submission(result.assignment, result.student)
             if submission.timestamp is None:
                 submission.timestamp = submission_timestamp(submitted, result.student,
                                                             result.assignment)

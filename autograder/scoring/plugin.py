@@ -63,6 +63,8 @@ def student_message(headline: str, exc: BaseException) -> str:
         detail = str(exc).split("\nassert ")[0].strip()
         if detail.split(" ", 1)[0].isalpha():  # a word, not a name from the code
             detail = detail[:1].upper() + detail[1:]
+        if detail.lower().startswith(headline.rstrip(". ").lower()):
+            return detail  # the detail repeats the headline's sentence: say it once
         return f"{headline} {detail}".strip()
     return f"{headline} (The grader could not evaluate this: {type(exc).__name__}.)"
 
