@@ -96,13 +96,15 @@ ASSIGNMENTS: dict[str, Assignment] = {
         title="Windows over a series: a noisy sine and next characters",
         thresholds={
             # Test MSE of sine_model on the grader's own noisy sine (hidden seed, 1000 values,
-            # split at 800, 200 test windows). There: noise floor 0.333, window mean 0.399,
-            # last value 0.581. The reference solution (tests/test_calibration_windows.py,
-            # SEED = 0-4, CPU) gives 0.394, 0.423, 0.384, 0.393, 0.392: worst 0.423 + margin
-            # 0.027. The bound stays 0.13 below the last-value baseline, and a model trained on
-            # off-by-one targets (0.58) or barely trained (0.83) misses it. Every seed passing
-            # means unseeded training passes too.
-            "sine_test_mse": 0.45,
+            # split at 800, 200 test windows) at most this much above the window mean's on the
+            # same windows. Relative, because series differ: with STEP = 4 the window mean
+            # scores 0.399 on the grader's (last value 0.581, noise floor 0.333) and 0.459 on
+            # the notebook's SEED = 42 series. The reference solution (SimpleRNN(32, relu),
+            # Adam 0.001, 40 epochs; tests/test_calibration_windows.py, SEED = 0-4, CPU) gives
+            # CALIBRATION_FIGURES. A model trained on off-by-one targets (about the last
+            # value's 0.58) or barely trained (0.83) misses the bound by far. Every seed
+            # passing means unseeded training passes too.
+            "sine_mse_over_window_mean": 0.05,
             # Next character of "every window ends where the next character begins" from the 3
             # before it (46 windows, each with a single successor). Reference seeds 0-4: 46/46;
             # the bound allows two misses (44/46 = 0.957).
@@ -342,6 +344,11 @@ CHECK_BATCH = 8
 
 MAX_PROCESSES = 512
 MAX_FILE_BYTES = 512 * 2**20
+
+DISK_BYTES = 2**30
+"""Everything one sandbox may write (as root: its folder, home and /tmp are one file system of
+this size). The largest saved model is 4 MB; a notebook that fills it loses what it could not
+save, nothing else."""
 
 READ_MEMORY_BYTES = 3 * 2**30
 READ_CPU_SECONDS = 60

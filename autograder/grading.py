@@ -52,6 +52,9 @@ from autograder.store import GradeStore, checks_version
 
 CHECKS_DIR = Path(__file__).with_name("checks")
 ROOT = Path(course_config.ROOT)
+GRADE_PREFIX = "rnnkit-grade-"
+"""The grading run's temporary folder: GRADE_PREFIX<pid>-..., so that what a grader killed
+outright left mounted can be told from what a running one uses."""
 
 
 class GraderError(Exception):
@@ -73,6 +76,7 @@ def limits_for(assignment: str, uid: int | None = None) -> Limits:
         memory_bytes=course_config.MEMORY_BYTES,
         max_processes=course_config.MAX_PROCESSES,
         max_file_bytes=course_config.MAX_FILE_BYTES,
+        disk_bytes=course_config.DISK_BYTES,
         uid=uid,
     )
 
@@ -257,7 +261,9 @@ def grade(
         report.finished(f"{result.student}/{result.assignment}: kept", failed(result))
     if work.todo:
         hide = secret_folders([sub for subs in work.todo.values() for sub in subs], store)
-        with tempfile.TemporaryDirectory(prefix="rnnkit-grade-") as tmp:
+        if isolation.available():
+            isolation.release_stale_quotas(Path(tempfile.gettempdir()), GRADE_PREFIX)
+        with tempfile.TemporaryDirectory(prefix=f"{GRADE_PREFIX}{os.getpid()}-") as tmp:
             tmpdir = Path(tmp)
             tmpdir.chmod(0o711)  # sandboxes may enter their own folder, not list the others
             runs = _Runs(tmpdir, hide, workers or course_config.PARALLEL_RUNS, report,
@@ -288,8 +294,10 @@ def _nothing_to_grade(sub: Submission) -> SubmissionResult:
 def secret_folders(subs: list[Submission], store: GradeStore | None) -> tuple[Path, ...]:
     """Folders a student's code must not see: checks, sources, solutions, samples, the grade
     store and every submission's folder (its own notebook is copied out first)."""
-    folders = {CHECKS_DIR, ROOT / "source", ROOT / "solutions", ROOT / "samples", ROOT / "grades",
-               ROOT / "tests", ROOT / ".git"}  # git's objects hold every version of the checks
+    # The sandbox sees only what it needs (an allowlist, `isolation.isolate`); these are
+    # covered as well wherever they would fall inside it. The course root holds them all.
+    folders = {ROOT, CHECKS_DIR, ROOT / "source", ROOT / "solutions", ROOT / "samples",
+               ROOT / "grades", ROOT / "tests", ROOT / ".git"}
     folders |= {sub.notebook.resolve().parent for sub in subs}
     if store is not None:
         folders.add(Path(store.directory).resolve())

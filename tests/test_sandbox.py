@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import sys
 from pathlib import Path
 
 import nbformat
@@ -17,6 +18,7 @@ from autograder.sandbox import isolation
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.runner import RunResult, run_notebook
 
+ROOT = Path(course_config.ROOT)
 LIMITS = Limits(cell_cpu_seconds=30, notebook_cpu_seconds=60, cell_wall_seconds=60,
                 notebook_wall_seconds=120)
 
@@ -140,3 +142,88 @@ def test_a_notebook_that_kills_the_kernel_template_is_still_graded(tmp_path: Pat
                [probes.variable("y", "y")])
     assert run.skipped_cells == [2]
     assert _exported(run, "y") == 2
+
+
+def _run_with(tmp_path: Path, cells: list[str], probe_list: list[dict], **limits) -> RunResult:
+    global LIMITS
+    saved, LIMITS = LIMITS, Limits(**{**LIMITS.__dict__, **limits})
+    try:
+        return _run(tmp_path, cells, probe_list)
+    finally:
+        LIMITS = saved
+
+
+@pytest.mark.skipif(not isolation.available(), reason="needs root: the allowlist is mounts")
+def test_a_sandbox_sees_only_the_system_python_and_its_box(tmp_path: Path) -> None:
+    """By allowlist: a classmate's folder anywhere on the machine, the course, the grading
+    run's other folders are simply not there, whatever is being graded."""
+    elsewhere = Path("/srv") / f"rnnkit-test-{secrets.token_hex(4)}" / "submitted" / "bob"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "onehot.ipynb").write_text("{}")
+    elsewhere.chmod(0o755)
+    (tmp_path / "classmate-box").mkdir()
+    look = (
+        "import os, sys\n"
+        f"paths = {[str(elsewhere), str(ROOT / 'course_config.py'), str(ROOT / 'README.md'), str(ROOT / 'autograder'), str(tmp_path / 'classmate-box'), '/home', '/root/.bashrc', '/var/lib', '/run/rnnkit-sandbox-users']!r}\n"
+        "seen = [p for p in paths if os.path.exists(p)]\n"
+        "top = sorted(os.listdir('/'))\n"
+        "system = os.path.exists('/etc/passwd') and os.path.exists(sys.executable)\n"
+        "import numpy\n")
+    try:
+        run = _run(tmp_path, [look], [probes.variable("seen", "seen"),
+                                      probes.variable("top", "top"),
+                                      probes.variable("system", "system")])
+    finally:
+        import shutil
+
+        shutil.rmtree(elsewhere.parent.parent)
+    assert _exported(run, "seen") == []
+    assert _exported(run, "system") is True
+    assert set(_exported(run, "top")) <= {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32",
+                                          "proc", "run", "sbin", "sys", "tmp", "usr", "var",
+                                          *{Path(p).parts[1] for p in (sys.prefix,
+                                                                       sys.base_prefix)}}
+
+
+@pytest.mark.skipif(not isolation.available(), reason="needs root: the quota is a file system")
+def test_everything_a_sandbox_writes_shares_one_quota(tmp_path: Path) -> None:
+    import shutil
+
+    free = shutil.disk_usage(tmp_path).free
+    fill = (
+        "import os\n"
+        "def write(path, mib):\n"
+        "    try:\n"
+        "        with open(path, 'wb') as f:\n"
+        "            f.write(b'x' * (mib << 20))\n"
+        "        return 'ok'\n"
+        "    except OSError as e:\n"
+        "        return e.errno\n"
+        "def allocate(path, size):\n"
+        "    try:\n"
+        "        fd = os.open(path, os.O_CREAT | os.O_WRONLY)\n"
+        "        os.posix_fallocate(fd, 0, size)\n"
+        "        return 'ok'\n"
+        "    except OSError as e:\n"
+        "        return e.errno\n"
+        "huge = allocate('huge', 100 << 20)\n"
+        "os.remove('huge')\n"
+        "first = write('/tmp/a', 40)\n"
+        "second = write(os.path.expanduser('~/b'), 40)\n"
+        "os.remove('/tmp/a')\n")
+    run = _run_with(tmp_path, [fill], [probes.variable(n, n) for n in ("huge", "first", "second")],
+                    disk_bytes=64 * 2**20)
+    assert _exported(run, "huge") == 28  # ENOSPC: the host disk was never touched
+    assert (_exported(run, "first"), _exported(run, "second")) == ("ok", 28)
+    assert shutil.disk_usage(tmp_path).free > free - 2**30
+
+
+@pytest.mark.skipif(not isolation.available(), reason="needs root: the quota is a file system")
+def test_a_notebook_that_fills_its_disk_loses_its_results_not_its_grade(tmp_path: Path) -> None:
+    fill = ("import os\nfd = os.open('fill', os.O_CREAT | os.O_WRONLY)\n"
+            "try:\n    os.posix_fallocate(fd, 0, 1 << 40)\nexcept OSError:\n    pass\n"
+            "n = 0\ntry:\n    while True:\n        open(f'f{n}', 'w').write('x' * 4096); n += 1\n"
+            "except OSError:\n    pass\nx = 1")
+    run = _run_with(tmp_path, [fill], [probes.variable("x", "x")], disk_bytes=32 * 2**20)
+    assert run.grader_error is None and not run.busy
+    assert run.failure and "disk space" in run.failure

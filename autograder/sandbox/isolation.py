@@ -29,6 +29,7 @@ _CLONE_NEWIPC = 0x08000000
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
 _MS_BIND, _MS_REC, _MS_PRIVATE = 4096, 16384, 1 << 18
 _O_PATH = getattr(os, "O_PATH", 0o10000000)
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(os.uname().machine, 155)
 SCRATCH = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 """World-writable folders: each sandbox gets empty ones of its own, gone when it ends."""
 
@@ -51,36 +52,6 @@ def _check(result: int, what: str) -> None:
     if result != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
-
-
-def _blocked_ancestors(paths: list[str]) -> dict[Path, set[str]]:
-    """Folders on the way to `paths` that others may not enter, with the children needed below."""
-    blocked: dict[Path, set[str]] = {}
-    for path in paths:
-        parts = Path(path).resolve().parts
-        for depth in range(1, len(parts) - 1):
-            ancestor = Path(*parts[: depth + 1])
-            if not os.stat(ancestor).st_mode & 0o001:
-                blocked.setdefault(ancestor, set()).add(parts[depth + 1])
-                break
-    return blocked
-
-
-def _open_the_way(libc: ctypes.CDLL, needed: list[str], staging: Path) -> None:
-    """Let the sandbox user reach `needed` (Python itself, say, under /root) and nothing beside:
-    each closed folder on the way is covered by an enterable empty one, into which only the
-    needed children are bound back."""
-    for number, (ancestor, children) in enumerate(_blocked_ancestors(needed).items()):
-        stage = staging / f"way{number}"
-        stage.mkdir(mode=0o700)
-        _check(libc.mount(os.fsencode(ancestor), os.fsencode(stage), None, _MS_BIND, None),
-               f"stage {ancestor}")
-        _check(libc.mount(b"tmpfs", os.fsencode(ancestor), b"tmpfs", _MS_NOSUID | _MS_NODEV,
-                          b"size=4k,mode=0711"), f"cover {ancestor}")
-        for child in sorted(children):
-            (ancestor / child).mkdir()
-            _check(libc.mount(os.fsencode(stage / child), os.fsencode(ancestor / child), None,
-                              _MS_BIND | _MS_REC, None), f"bind {ancestor / child}")
 
 
 def _mount(libc: ctypes.CDLL, source: str, target: str, fstype: str | None, flags: int,
@@ -115,18 +86,66 @@ def _cover_keeping(libc: ctypes.CDLL, folder: Path, keep: list[Path], mode: str)
             os.close(handle)
 
 
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys")
+"""What every sandbox sees of the machine, read-only, besides Python and its own box."""
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+_MS_REMOUNT = 32
+_MNT_DETACH = 2
+
+
+def _bind(libc: ctypes.CDLL, source: Path, target: Path, writable: bool,
+          recursive: bool = True) -> None:
+    """Bind `source` (a folder or a file) at `target`, read-only unless `writable`."""
+    _make_way(target if source.is_dir() else target.parent)
+    if not source.is_dir():
+        target.touch()
+    _mount(libc, str(source), str(target), None, _MS_BIND | (_MS_REC if recursive else 0), None,
+           f"bind {source}")
+    if not writable:
+        _mount(libc, "none", str(target), None,
+               _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV, None,
+               f"read-only {source}")
+
+
+def _make_way(folder: Path) -> None:
+    """Create `folder` and the folders above it, each enterable by the sandbox's user (the
+    worker's umask would make them root's alone)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir()
+        path.chmod(0o755)
+
+
+def _allowed(paths: list[Path]) -> list[Path]:
+    """`paths` without those inside another of them (bound along with it)."""
+    kept: list[Path] = []
+    for path in sorted(set(paths), key=lambda p: len(p.parts)):
+        if not any(path.is_relative_to(other) for other in kept):
+            kept.append(path)
+    return kept
+
+
 def isolate(hidden: list[str], needed: list[str], staging: Path, box: Path, uid: int) -> None:
-    """Hide `hidden` folders, give the sandbox its own scratch folders and `/proc`, cut the
-    network and become `uid`, for good.
+    """Show the sandbox only what it needs, give it its own scratch folders and `/proc`, cut
+    the network and become `uid`, for good.
+
+    An allowlist: the process moves into a new root file system holding the machine's system
+    folders (`SYSTEM`, read-only), the `needed` folders (Python and its packages, read-only),
+    a few devices, a fresh `/proc`, and its `box` (its notebook and control files, the only
+    writable folder; `/tmp`, `/var/tmp`, `/dev/shm` and `/run/lock` are folders of the box, so
+    one size-limited file system holds all it can write). Nothing else of the machine, the
+    course, the grading run or other sandboxes exists there. `hidden` folders that fall inside
+    what it sees (the course, say, around a virtual environment in `needed`) are covered too,
+    keeping only the `needed` folders inside them.
 
     Returns in a forked child (PID 1 of a new PID namespace); the caller's process waits for it
-    and exits with its status.
-
-    `needed` are folders the sandbox must still read (Python, its packages); `staging` is a
-    private folder for the mounts that make them reachable; `box` is the sandbox's own folder
-    (its notebook, its control files), the only one of the grading run's folders it keeps.
+    and exits with its status. `staging` is a private folder of the box for the new root.
     """
     libc = ctypes.CDLL(None, use_errno=True)
+    cwd = os.getcwd()
     # A new PID namespace for the kernel this process starts next: it cannot see or signal the
     # grader or other sandboxes, and when it ends every process it left behind ends too.
     # Its own System V IPC too: no shared memory segment or queue is common to two sandboxes.
@@ -140,34 +159,103 @@ def isolate(hidden: list[str], needed: list[str], staging: Path, box: Path, uid:
     # the student's code must not interrupt the worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _mount(libc, "none", "/", None, _MS_REC | _MS_PRIVATE, None, "mount private")
-    _open_the_way(libc, needed, staging)
-    for folder in sorted(set(hidden)):
-        if Path(folder).is_dir():
-            _mount(libc, "tmpfs", folder, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV,
-                   "size=4k,mode=0555", f"hide {folder}")
     box = box.resolve()
-    reachable = [box, *(Path(path).resolve() for path in needed)]
-    kept = False
-    for folder in SCRATCH:
+    root = staging / "root"
+    _make_way(root)
+    _mount(libc, "tmpfs", str(root), "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,mode=0755",
+           "new root")
+    inside = lambda path: root / Path(path).relative_to("/")  # noqa: E731
+    for folder in SYSTEM:
         path = Path(folder)
-        if not path.is_dir() or path.is_symlink():
-            continue
-        root = path.resolve()
-        inside = [p for p in reachable if p.is_relative_to(root) and p != root]
-        if inside:  # the grader's folders, or Python itself, live there: keep just those
-            _cover_keeping(libc, root, inside, "1777")
-            kept = kept or box in inside
-        else:
-            _mount(libc, "tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV,
-                   "size=256m,mode=1777", f"scratch {folder}")
-    if not kept:  # the grading run's folder is elsewhere: hide the other sandboxes' boxes
-        _cover_keeping(libc, box.parent, [box], "0711")
+        if path.is_symlink():  # /bin -> usr/bin, on a merged /usr
+            os.symlink(os.readlink(path), inside(path))
+        elif path.exists():
+            _bind(libc, path, inside(path), writable=False)
+    system = [Path(folder).resolve() for folder in SYSTEM]
+    secret = [Path(folder).resolve() for folder in hidden]
+    # A needed folder that holds a secret one (the course root on the path) is not shown.
+    python = _allowed([path for path in [*(Path(p).absolute() for p in needed),
+                                         *(Path(os.path.realpath(p)) for p in needed)]
+                       if not any(folder.is_relative_to(path) for folder in secret)])
+    for path in python:
+        if not any(path.is_relative_to(folder) for folder in system):
+            _bind(libc, path, inside(path), writable=False)
+    devices = inside("/dev")
+    _make_way(devices)
+    _mount(libc, "tmpfs", str(devices), "tmpfs", _MS_NOSUID, "size=64k,mode=0755", "/dev")
+    for name in DEVICES:
+        if Path("/dev", name).exists():
+            _bind(libc, Path("/dev", name), devices / name, writable=True)
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, devices / name)
+    scratch = box / "scratch"
+    for folder in SCRATCH:
+        own = scratch / folder.strip("/").replace("/", "-")
+        own.mkdir(parents=True, mode=0o1777, exist_ok=True)
+        own.chmod(0o1777)
+        _bind(libc, own, inside(folder), writable=True)
+    # After the scratch folders: the box may live under /tmp. Not recursive: the new root
+    # itself is mounted inside the box (in its staging folder).
+    _bind(libc, box, inside(box), writable=True, recursive=False)
+    for folder in sorted(set(hidden)):
+        target = inside(Path(folder).resolve())
+        if target.is_dir():
+            keep = [inside(path) for path in python if path.is_relative_to(Path(folder).resolve())]
+            _cover_keeping(libc, target, keep, "0755")
+    proc = inside("/proc")
+    _make_way(proc)
     # A /proc of this PID namespace: no other process of the machine is listed in it.
-    _mount(libc, "proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None,
+    _mount(libc, "proc", str(proc), "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None,
            "mount /proc")
+    old = root / ".old-root"
+    old.mkdir(mode=0o700)
+    _check(libc.syscall(_SYS_PIVOT_ROOT, os.fsencode(str(root)), os.fsencode(str(old))),
+           "pivot_root")
+    os.chdir("/")
+    _check(libc.umount2(b"/.old-root", _MNT_DETACH), "detach the old root")
+    os.rmdir("/.old-root")
+    _mount(libc, "none", "/", None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV,
+           None, "read-only root")
+    os.chdir(cwd)
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
+
+
+def mount_quota(box: Path, size: int) -> None:
+    """Make `box` a file system of its own, `size` bytes at most: everything a sandbox can
+    write (its folder, its home, its /tmp) lives there, so a notebook that fills it fills only
+    its own (the kernel enforces the size; the memory behind it is used only as it is written)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    _mount(libc, "tmpfs", str(box), "tmpfs", _MS_NOSUID | _MS_NODEV,
+           f"size={int(size)},nr_inodes=100000,mode=0700", f"quota {box}")
+
+
+def release_quota(box: Path) -> None:
+    """Unmount a box's file system (lazily: a process still inside cannot keep it)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.umount2(os.fsencode(str(box)), _MNT_DETACH) != 0:
+        errno = ctypes.get_errno()
+        if errno not in (22, 2):  # EINVAL: not a mount point; ENOENT: gone
+            raise OSError(errno, f"release {box}: {os.strerror(errno)}")
+
+
+def release_stale_quotas(base: Path, prefix: str) -> None:
+    """Unmount the box file systems that a grading process killed outright left behind:
+    under `base`/`prefix`<pid>-..., for a pid that no longer runs."""
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return
+    start = f"{base.resolve()}/{prefix}"
+    for line in lines:
+        point = line.split()[4].encode().decode("unicode_escape")
+        if not point.startswith(start):
+            continue
+        pid = point[len(start):].split("-", 1)[0]
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+            release_quota(Path(point))
 
 
 def hand_over(uid: int | None, *paths: Path) -> None:

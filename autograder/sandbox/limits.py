@@ -36,6 +36,9 @@ class Limits:
     """Processes and threads of the sandbox's own user (only when it has one)."""
     max_file_bytes: int = 512 * 2**20
     """Largest file the student's code may write."""
+    disk_bytes: int = 2**30
+    """Everything the sandbox may write together, files in its /tmp included (only where the
+    grader can isolate it: a file system of that size holds them all)."""
     uid: int | None = None
     """The sandbox's own unprivileged user, or None where the grader cannot switch users."""
 

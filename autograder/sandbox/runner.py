@@ -183,12 +183,48 @@ def run_notebook(
 
     `box` (created here, readable by the sandbox's user only) receives, in `work/`, the notebook
     without its outputs, the other files of its folder (saved models, say) and the assignment's
-    support files laid over them; nothing else of the course. With isolation, the folders in
-    `hide` are not visible to the student's code at all.
+    support files laid over them; nothing else of the course. With isolation, the sandbox sees
+    only the machine's system folders, Python and its box (the folders in `hide` never), and
+    the box is a file system of `limits.disk_bytes`: the exports are copied out of it (into a
+    folder beside it) before it is released.
     """
+    box.mkdir(mode=0o700)
+    quota = isolation.available() and limits.uid is not None
+    if not quota:
+        return _run_in_box(notebook, source, probes, box, limits, support_files, hide, False)
+    isolation.mount_quota(box, limits.disk_bytes)
+    try:
+        result = _run_in_box(notebook, source, probes, box, limits, support_files, hide, True)
+        exports = box.with_name(box.name + "-exports")
+        if result.artefacts_dir.is_dir():
+            shutil.copytree(result.artefacts_dir, exports, symlinks=True)
+        result.artefacts_dir = exports
+        return result
+    finally:
+        isolation.release_quota(box)
+
+
+def _disk_full(box: Path) -> bool:
+    stats = os.statvfs(box)
+    return stats.f_bavail * stats.f_frsize < 2**20 or stats.f_favail < 16
+
+
+def _read_status(path: Path) -> dict:
+    """The worker's status report: written as the sandbox's user, so read as hostile JSON."""
+    try:
+        if path.stat().st_size > 2**20:
+            return {}
+        status = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return {}
+    return status if isinstance(status, dict) else {}
+
+
+def _run_in_box(notebook: nbformat.NotebookNode, source: Path, probes: list[dict], box: Path,
+                limits: Limits, support_files: tuple[Path, ...], hide: tuple[Path, ...],
+                quota: bool) -> RunResult:
     isolation.become_subreaper()
     started = time.monotonic()
-    box.mkdir(mode=0o700)
     workdir, control, stage = box / "work", box / "control", box / "stage"
     workdir.mkdir()
     for path in source.parent.iterdir():
@@ -263,14 +299,11 @@ def run_notebook(
     finally:
         shutil.rmtree(private, ignore_errors=True)
 
-    status: dict = {}
-    status_path = control / "status.json"
-    if status_path.is_file():
-        try:
-            status = json.loads(status_path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            status = {}
-    status = status if isinstance(status, dict) else {}
+    status = _read_status(control / "status.json")
+    if quota and failure is None and grader_error is None and _disk_full(box) \
+            and not status.get("exported"):
+        failure = (f"the notebook filled its {limits.disk_bytes / 2**30:g} GiB of disk space, "
+                   "so its results could not be saved")
     if failure is None and grader_error is None:
         failure = status.get("failure") if isinstance(status.get("failure"), str) else None
     if failure is None and grader_error is None and not status.get("exported"):
