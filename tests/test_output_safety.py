@@ -128,6 +128,52 @@ def test_the_cli_escapes_ungraded_names_on_stderr(capsys: pytest.CaptureFixture)
     _printed(capsys.readouterr().err)
 
 
+def test_grade_and_export_print_hostile_folder_and_file_names_escaped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    # The whole terminal path of `grade` (discovery's ignored files, progress, the table) and
+    # of `export`, on a submitted/ tree whose student folders and notebook names are hostile;
+    # grading itself is replaced (no kernel): it names every submission it is given.
+    import autograder.grading
+    from autograder.cli import main
+    from autograder.progress import Lines
+
+    release = Path(course_config.ROOT) / "release" / "onehot" / "onehot.ipynb"
+    root = tmp_path / "submitted"
+    for student in [*ESCAPES, *FORMULAS]:
+        folder = root / student / "onehot"
+        folder.mkdir(parents=True)
+        (folder / "onehot.ipynb").write_bytes(release.read_bytes())
+        (folder / "\x1b]0;pwned\x07.ipynb").write_bytes(release.read_bytes())  # ignored
+
+    def fake_grade(submissions, progress, **kwargs) -> list[SubmissionResult]:
+        progress.start(len(submissions))
+        out = []
+        for sub in submissions:
+            progress.log(f"ran {sub.key} ({sub.notebook})")
+            progress.finished(sub.key, failed=True)
+            out.append(SubmissionResult(sub.student, sub.assignment or "?", sub.notebook.name,
+                                        checks=[CheckResult("encode_returns_indices", 0.0, 2.0,
+                                                            False, f"no {sub.student}")],
+                                        ungraded=None if len(out) % 2 else sub.student))
+        return out
+
+    monkeypatch.setattr(autograder.grading, "grade", fake_grade)
+    # a log, not a terminal: progress comes as lines on stderr
+    monkeypatch.setattr("autograder.progress.reporter",
+                        lambda quiet=False, stream=None: Lines(
+                            lambda line: print(line, file=__import__("sys").stderr)))
+    results = tmp_path / "grades.json"
+    assert main(["grade", str(root), "--json", str(results)]) == 4
+    printed = capsys.readouterr()
+    assert "\\x1b]0;pwned\\x07" in printed.out and "\\u202e" in printed.out
+    _printed(printed.out + printed.err)
+    assert main(["export", str(results), "--csv", str(tmp_path / "grades.csv")]) == 4
+    printed = capsys.readouterr()
+    _printed(printed.out + printed.err)
+    for cell in _cells(tmp_path / "grades.csv") + _cells(tmp_path / "grades-checks.csv"):
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
 # --- the helpers that say what a student's code returned ---------------------------------------
 
 def test_shapes_are_quoted_only_near_the_expected_one() -> None:
@@ -163,15 +209,16 @@ def test_lengths_counts_and_dtypes_are_bounded() -> None:
 def test_only_the_usual_exception_and_type_names_are_shown() -> None:
     from autograder.boundary import a_class, known_name
 
-    assert known_name("ValueError") == "ValueError"
-    assert known_name("KeyError") == "KeyError"
+    assert known_name("ValueError", exception=True) == "ValueError"
+    assert known_name("KeyError", exception=True) == "KeyError"
     assert known_name("EagerTensor") == "EagerTensor"
     assert known_name("list") == "list"
-    rare = [name for name in dir(builtins) if isinstance(getattr(builtins, name), type)]
-    shown = {known_name(name) for name in rare} - {None}
-    assert len(shown) <= 40, sorted(shown)
-    assert "a list" == a_class("list")
+    assert a_class("list") == "a list" and a_class("float64") == "a numpy scalar"
     assert "Hidden" not in a_class("Hidden1f3a")
+    # whatever names a student's classes take, a message names at most 16 (4 bits)
+    names = [*dir(builtins), *dir(np), *_LIBRARY_CLASSES, "Hidden1f3a"]
+    assert len({known_name(name, exception=True) for name in names}) <= MAX_FORMS
+    assert len({a_class(name) for name in names}) <= MAX_FORMS
 
 
 # --- decoding hidden inputs from the messages --------------------------------------------------
@@ -231,10 +278,21 @@ def _dtype(h: int) -> Any:
     return np.zeros((3, 2), dtype=_DTYPES[h // 2 % len(_DTYPES)])
 
 
+_LIBRARY_CLASSES = ["EagerTensor", "Tensor", "RaggedTensor", "SparseTensor", "Variable",
+                    "KerasTensor", "Sequential", "Functional", "Model", "DataFrame", "Series",
+                    "InvalidArgumentError", "ResourceExhaustedError", "UnimplementedError",
+                    "NotFoundError", "FailedPreconditionError", "OutOfRangeError"]
+_CLASS_NAMES = sorted({*(kind.__name__ for kind in _EXCEPTIONS), *dir(builtins),
+                       *_LIBRARY_CLASSES})
+"""Names a student's class can take to pass for a known one (any name at all, in truth)."""
+
+
 def _exception(h: int) -> Any:
-    if h % 2:
+    if h % 3 == 0:
         raise type(f"Hidden{h:x}", (ValueError,), {})("x")
-    raise _EXCEPTIONS[h // 2 % len(_EXCEPTIONS)]("x")
+    if h % 3 == 1:  # a class of its own named like a known one
+        raise type(_CLASS_NAMES[h // 3 % len(_CLASS_NAMES)], (Exception,), {})("x")
+    raise _EXCEPTIONS[h // 3 % len(_EXCEPTIONS)]("x")
 
 
 def _count(h: int) -> Any:
@@ -256,9 +314,11 @@ def _number(h: int) -> Any:
 
 
 def _odd_type(h: int) -> Any:
-    if h % 2:
+    if h % 3 == 0:
         return type(f"Hidden{h:x}", (), {})()
-    return _ODD_TYPES[h // 2 % len(_ODD_TYPES)]()
+    if h % 3 == 1:  # an object of its own class, named like a known one
+        return type(_CLASS_NAMES[h // 3 % len(_CLASS_NAMES)], (), {})()
+    return _ODD_TYPES[h // 3 % len(_ODD_TYPES)]()
 
 
 CHANNELS: dict[str, Callable[[int], Any]] = {
@@ -353,6 +413,8 @@ def test_no_message_carries_more_than_a_few_bits_of_a_hidden_input(assignment: s
     leaky = {name: f"{len(texts)} forms ({_bits(texts):.1f} bits), e.g. "
                    + " | ".join(sorted(texts)[:3])
              for name, texts in forms.items() if len(texts) > MAX_FORMS}
+    widest = max(forms, key=lambda name: len(forms[name]))
+    print(f"{assignment} {channel}: at most {len(forms[widest])} forms ({widest})")
     assert leaky == {}
 
 

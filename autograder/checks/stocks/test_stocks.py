@@ -211,7 +211,7 @@ def test_prepare_scales_with_training_stats(art: Artefacts) -> None:
         if seen > train and not np.isclose(mean, want_mean, rtol=1e-6):
             raise CheckFailed(
                 f"{what} returns a mean of "
-                f"{lib.value_text(mean, float(np.mean(values[:seen])), want_mean)}, the mean "
+                f"{lib.value_text(mean, float(np.mean(values)), want_mean)}, the mean "
                 "of the values up to "
                 f"{_day(dates, seen - 1, train)}: the test period after the split leaks into "
                 "the scaling "
@@ -221,7 +221,8 @@ def test_prepare_scales_with_training_stats(art: Artefacts) -> None:
                f"{what} returns a mean of {lib.value_text(mean, want_mean)}; the training "
                f"part's is {want_mean:.4g}")
         expect(np.isclose(std, want_std, rtol=5e-3),  # np.std or ddof=1 alike
-               f"{what} returns a std of {lib.value_text(std, want_std)}; the training part's "
+               f"{what} returns a std of {lib.value_text(std, want_std, float(np.std(values)))}; "
+               "the training part's "
                f"is {want_std:.4g}"
                + (": that one includes the test period" if std > 2 * want_std else ""))
         # Every target, scaled back with the training statistics, must be a value of the
