@@ -20,20 +20,25 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 class ModelCaps:
     """What a handed-in model may declare. The trusted grader reads each model's config.json and
     refuses one over any cap before building it (autograder/model_caps.py): a tiny archive could
-    otherwise declare gigabytes of weights, or inputs that hold the grader for minutes. The
-    defaults serve onehot, windows and addition."""
+    otherwise declare gigabytes of weights, or inputs that hold the grader for minutes. Every
+    setting that adds weights is counted (use_bias, GRU's reset_after, Bidirectional's two
+    layers, lora_rank), and every dataset of the weights file must have the shape of a weight
+    the configuration declares. The defaults serve onehot, windows and addition."""
 
     layers: int = 50
     """Layers, nested models, wrapped layers and inputs included. The solutions have 4 to 8."""
     parameters: int = 10_000_000
-    """Weights by formula from the declared sizes (40 MB of float32). The largest solution,
-    sentiment's, has 328,353 (320,000 of them its Embedding); addition's LSTM(128) 205,324."""
+    """Weights by formula from the declared sizes and settings (40 MB of float32). The largest
+    solution, sentiment's, has 328,353 (320,000 of them its Embedding); addition's LSTM(128)
+    205,324, which "lora_rank": 3000000 in its Dense layer would make 420,205,324."""
     steps: int = 100
     """The longest sequence a model may read or write. Addition reads 7 steps and writes 4 (9
     and 5 for the hidden 4-digit build), windows accepts STEP up to 64, onehot reads 15
     characters of its sentence."""
     tokens: int = 50_000
-    """TextVectorization max_tokens. The sentiment notebook's VOCAB_SIZE is 10,000."""
+    """TextVectorization max_tokens, and the tokens a one-hot encoding (CategoryEncoding's
+    num_tokens, keras.ops.one_hot's num_classes) gives a vector to. The sentiment notebook's
+    VOCAB_SIZE is 10,000; textgen's vocabulary has 47 characters."""
     weight_steps: int = 50_000_000
     """Weights outside Embedding lookups times the longest sequence: the multiply-adds per
     input, which bound the time to evaluate a model. Addition's solution: 1,437,268 (205,324

@@ -517,3 +517,66 @@ def verdict(case: Case, result, checks: dict[str, float]) -> tuple[bool, float, 
     if case.says and not any(case.says in text for text in texts):
         return False, wrongly, f"no message says {case.says!r}"
     return True, wrongly, ""
+
+
+# --- saved models whose configuration or weights file declares more than it seems ----------------
+
+def _solution_model_members(assignment: str, filename: str) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(saved_file(assignment, "solution", filename)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _zipped(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def _lora_model() -> bytes:
+    """The addition solution's archive with "lora_rank": 3000000 in its Dense layer: Keras
+    would add 420 million LoRA weights to it while building the model."""
+    members = _solution_model_members("addition", "addition_model.keras")
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][-1]["config"]["layer"]["config"]["lora_rank"] = 3_000_000
+    members["config.json"] = json.dumps(config).encode()
+    return _zipped(members)
+
+
+def _weights_dataset_bomb() -> bytes:
+    """The addition solution's archive whose weights file declares its Dense kernel as a
+    dataset of 1 GiB (chunks never written read as zeros: it stores next to nothing)."""
+    import io
+
+    import h5py
+
+    members = _solution_model_members("addition", "addition_model.keras")
+    buffer = io.BytesIO(members["model.weights.h5"])
+    with h5py.File(buffer, "a") as weights:
+        names = []
+        weights.visititems(lambda name, item: names.append(name)
+                           if isinstance(item, h5py.Dataset) else None)
+        kernel = next(name for name in names if name.startswith("layers/time_distributed")
+                      and name.endswith("vars/0"))
+        del weights[kernel]
+        weights.create_dataset(kernel, shape=(2**28,), dtype="float32", chunks=(2**20,),
+                               compression="gzip")
+    members["model.weights.h5"] = buffer.getvalue()
+    return _zipped(members)
+
+
+CASES += [
+    Case("cheat-model-lora-rank", "addition", lambda s, r: _copy(s),
+         files=lambda: {"addition_model.keras": _lora_model()},
+         loses=ADDITION_MODEL_LOSSES, says="in its Dense layer's LoRA weights (lora_rank)"),
+    Case("cheat-model-weights-dataset-bomb", "addition", lambda s, r: _copy(s),
+         files=lambda: {"addition_model.keras": _weights_dataset_bomb()},
+         loses=ADDITION_MODEL_LOSSES,
+         says="more than the largest weight its configuration declares"),
+]
