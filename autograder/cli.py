@@ -367,6 +367,11 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--out", type=Path, default=Path("samples/submitted"))
     d.add_argument("--json", type=Path, default=Path("grades/samples.json"))
     d.set_defaults(func=cmd_demo)
+    k = sub.add_parser("check", help="students: run a notebook's public tests; exit 1 if one fails")
+    k.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
+    k.add_argument("--traceback", action="store_true", help="print each failed test's traceback")
+    k.add_argument("--quiet", action="store_true", help="no progress lines")
+    k.set_defaults(func=lambda a: __import__("autograder.student_check", fromlist=["_"]).run(a))
     return p
 
 
