@@ -41,7 +41,7 @@ c.ConfigurableHTTPProxy.pid_file = os.path.join(STATE, "jupyterhub-proxy.pid")
 # Local accounts: the password of the OS account, and only members of the course's groups.
 c.JupyterHub.authenticator_class = "pam"
 c.PAMAuthenticator.allowed_groups = {STUDENTS, INSTRUCTORS}
-c.PAMAuthenticator.admin_groups = {INSTRUCTORS}
+# Nobody is a hub admin: an admin could open every student's server.
 
 # Each account's server runs as that account (the hub runs as root), from the students'
 # environment, in the account's home, where nbgrader fetches assignments.

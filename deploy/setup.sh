@@ -47,7 +47,7 @@ fi
 say() { echo "setup.sh: $*"; }
 
 # The course id and the exchange, from the one home of the course's settings.
-read -r COURSE_ID EXCHANGE < <(cd "$KIT" && python3 -c \
+read -r COURSE_ID EXCHANGE < <(cd "$KIT" && "$PYTHON" -c \
     'import course_config as c; print(c.COURSE_ID, c.EXCHANGE_ROOT)')
 
 # 1. The students' environment. A copy of the requirements it was built from sits inside it:
@@ -105,8 +105,19 @@ cp "$HERE/lab-overrides.json" "$VENV/share/jupyter/lab/settings/overrides.json"
 
 # 4. What every account's nbgrader reads from its own home.
 mkdir -p "$(dirname "$SYSTEM_CONFIG")"
-sed -e "s|@COURSE_ID@|$COURSE_ID|" -e "s|@EXCHANGE@|$EXCHANGE|" "$HERE/nbgrader_config.py" \
-    > "$SYSTEM_CONFIG"
+(cd "$KIT" && "$PYTHON" - "$HERE/nbgrader_config.py") > "$SYSTEM_CONFIG.tmp" <<'PY'
+import sys
+
+import course_config as c
+
+text = open(sys.argv[1]).read()
+for name, value in {"COURSE_ID": c.COURSE_ID, "EXCHANGE_ROOT": c.EXCHANGE_ROOT,
+                    "CELL_TIMEOUT": c.cell_timeout(None),
+                    "TF_STDERR_PATTERN": c.TF_STDERR_PATTERN}.items():
+    text = text.replace(f"@{name}@", repr(value))
+print(text, end="")
+PY
+mv "$SYSTEM_CONFIG.tmp" "$SYSTEM_CONFIG"
 chmod 0644 "$SYSTEM_CONFIG"
 
 # 5. The exchange (every account writes it; nbgrader sets the modes inside) and the groups.
