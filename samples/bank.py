@@ -496,6 +496,7 @@ def write_bank(out: Path, cases: list[Case]) -> dict[str, Case]:
                 shutil.copyfile(saved_file(case.assignment, producer, name), path.parent / name)
         else:
             for name, content in case.files().items():
+                (path.parent / name).parent.mkdir(parents=True, exist_ok=True)
                 if isinstance(content, Path):
                     (path.parent / name).symlink_to(content)
                 else:
@@ -579,4 +580,71 @@ CASES += [
          files=lambda: {"addition_model.keras": _weights_dataset_bomb()},
          loses=ADDITION_MODEL_LOSSES,
          says="more than the largest weight its configuration declares"),
+]
+
+
+# --- what a student hands in around the notebook, and files that would end a run ---------------
+
+def _as_json(notebook: nbformat.NotebookNode) -> dict:
+    return json.loads(nbformat.writes(notebook))
+
+
+def _nested_deep(solution, release) -> bytes:
+    """400 KB of JSON nested 100,000 deep (a recursion error in any unbounded parser)."""
+    return (b'{"cells": [], "metadata": {"a": ' + b"[" * 100_000 + b"]" * 100_000
+            + b'}, "nbformat": 4, "nbformat_minor": 5}')
+
+
+def _million_objects(solution, release) -> bytes:
+    """The solution with 1.5 million empty objects in its metadata: a few megabytes that
+    take gigabytes once parsed and validated."""
+    data = _as_json(solution)
+    data["metadata"]["junk"] = [{} for _ in range(1_500_000)]
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+def _nbgrader_metadata(change: Callable[[dict], object]) -> Callable:
+    """The solution with the first graded cell's nbgrader metadata replaced by change(it)."""
+    def build(solution, release):
+        data = _as_json(solution)
+        cell = next(c for c in data["cells"] if "nbgrader" in c.get("metadata", {}))
+        cell["metadata"]["nbgrader"] = change(cell["metadata"]["nbgrader"])
+        return json.dumps(data).encode()
+    return build
+
+
+def _blank_release_bytes() -> bytes:
+    return nbformat.writes(notebooks("onehot")[1]).encode()
+
+
+FILL_THE_DISK = """
+import os
+n = 0
+for size in [400 << 20] * 4 + [4096] * 1_000_000:
+    try:
+        fd = os.open(f"fill-{n}", os.O_CREAT | os.O_WRONLY)
+        os.posix_fallocate(fd, 0, size)
+        os.close(fd)
+        n += 1
+    except OSError:
+        break
+"""
+
+CASES += [
+    Case("bad-json-nested-deep", "onehot", _nested_deep, says="nested too deeply"),
+    Case("bad-json-million-objects", "onehot", _million_objects, says="JSON objects"),
+    Case("bad-nbgrader-metadata-string", "onehot", _nbgrader_metadata(lambda meta: "oops"),
+         says="nbgrader metadata is not a mapping"),
+    Case("bad-nbgrader-grade-id-list", "onehot",
+         _nbgrader_metadata(lambda meta: {**meta, "grade_id": [meta.get("grade_id")]}),
+         says="'grade_id' has the wrong type"),
+    # A blank notebook nested in the student's own folder as if it were the honest student
+    # "solution"'s: graded as nobody (the honest one keeps its score), listed as ignored.
+    Case("attack-nested-as-classmate", "onehot", lambda s, r: _copy(r),
+         files=lambda: {"solution/onehot/onehot.ipynb": _blank_release_bytes()}),
+    Case("bad-extra-notebooks", "onehot", lambda s, r: _copy(s), loses=frozenset(),
+         files=lambda: {"scratch.ipynb": _blank_release_bytes(),
+                        "onehot-old.ipynb": _blank_release_bytes()}),
+    Case("attack-fills-the-disk", "onehot", cell_last(FILL_THE_DISK), says="disk space",
+         needs_isolation=True),
 ]

@@ -90,3 +90,57 @@ def test_nothing_outlives_the_batch(bank: dict) -> None:
 def test_no_course_file_was_written(bank: dict) -> None:
     assert bank["touched"] == set()
     assert not (ROOT / "gradebook.db").exists()
+
+
+SEARCH_THE_MACHINE = r'''
+import json, os
+MARK = "# CLASSMATE" + "-CODE"
+skip = ("/proc", "/sys", "/dev", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc")
+stolen = None
+for top, dirs, files in os.walk("/"):
+    dirs[:] = [d for d in dirs if not os.path.join(top, d).startswith(skip)]
+    for name in files:
+        if name in ("onehot.ipynb", "onehot.html", "gradebook.db") and "alice" in top + name \
+                or name == "gradebook.db":
+            try:
+                text = open(os.path.join(top, name), encoding="utf-8", errors="replace").read()
+            except OSError:
+                continue
+            if name.endswith(".ipynb"):
+                stolen = "\n".join(c["source"] if isinstance(c["source"], str)
+                                   else "".join(c["source"]) for c in json.loads(text)["cells"]
+                                   if c["cell_type"] == "code")
+            elif MARK in text:
+                stolen = text.split(MARK)[1]
+if stolen:
+    exec(stolen)
+'''
+
+
+@pytest.mark.skipif(not isolation.available(), reason="needs root: the allowlist is mounts")
+def test_a_one_student_regrade_cannot_read_any_other_folder(tmp_path: Path) -> None:
+    """The README's regrade grades one student of a class whose other submissions, feedback
+    and gradebook sit in the course root: none of them is visible to that student's code."""
+    import secrets
+
+    solution, release = notebooks("onehot")
+    code = "\n".join(c.source for c in solution.cells if c.cell_type == "code")
+    course = ROOT / f".test-class-{secrets.token_hex(4)}"
+    try:
+        alice = course / "submitted" / "alice" / "onehot"
+        alice.mkdir(parents=True)
+        nbformat.write(solution, str(alice / "onehot.ipynb"))
+        (course / "feedback" / "alice" / "onehot").mkdir(parents=True)
+        page = f"<pre># CLASSMATE-CODE{code}# CLASSMATE-CODE</pre>"
+        (course / "feedback" / "alice" / "onehot" / "onehot.html").write_text(page)
+        (course / "gradebook.db").write_text(page)
+        mallory = course / "submitted" / "mallory" / "onehot"
+        mallory.mkdir(parents=True)
+        thief = nbformat.from_dict(release)
+        thief.cells.insert(0, nbformat.v4.new_code_cell(SEARCH_THE_MACHINE))
+        nbformat.write(thief, str(mallory / "onehot.ipynb"))
+        [result] = grade(find_submissions([course / "submitted" / "mallory"]))
+    finally:
+        shutil.rmtree(course, ignore_errors=True)
+    assert result.student == "mallory" and result.ungraded is None
+    assert result.score == 0, [(c.name, c.score) for c in result.checks if c.score]
