@@ -187,3 +187,15 @@ def test_a_read_notebook_keeps_only_what_running_it_needs(tmp_path: Path) -> Non
     [cell] = read_submitted(path, tmp_path / "read").cells
     assert cell.source == "x = 1" and cell.outputs == []
     assert cell.metadata == {"nbgrader": {"grade_id": "a", "solution": True}}
+
+
+def test_no_output_keeps_one_of_two_results_for_a_student(tmp_path: Path, capsys) -> None:
+    from autograder.cli import main
+    from autograder.scoring.results import SubmissionResult
+
+    rows = [SubmissionResult("alice", "onehot", "onehot.ipynb").to_dict() for _ in range(2)]
+    results = tmp_path / "grades.json"
+    results.write_text(json.dumps({"submissions": rows}))
+    assert main(["export", str(results), "--csv", str(tmp_path / "grades.csv")]) != 0
+    assert "more than one result for alice/onehot" in capsys.readouterr().err
+    assert not (tmp_path / "grades.csv").exists()
