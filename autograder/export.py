@@ -15,7 +15,7 @@ from pathlib import Path
 import course_config
 from autograder.feedback import scrub
 from autograder.reports import write_atomic
-from autograder.safetext import spreadsheet_safe
+from autograder.safetext import printable, spreadsheet_safe
 from autograder.scoring.results import SubmissionResult
 
 UNGRADED = "ungraded"
@@ -118,7 +118,7 @@ def write_gradescope(results: list[SubmissionResult], out: Path) -> tuple[list[P
                 stale.unlink()  # a score from an earlier export must not stand for this one
             path = folder / "UNGRADED"
             write_atomic(path, f"not graded, through no fault of the student: "
-                               f"{scrub(r.ungraded)}\n")
+                               f"{printable(scrub(r.ungraded))}\n")
             ungraded.append(path)
             continue
         path = folder / "results.json"
