@@ -167,28 +167,34 @@ def failure_messages(results: list[SubmissionResult], top: int = TOP_MESSAGES) -
 
 
 def time_plot(results: list[SubmissionResult], bars_up_to: int = 60) -> str | None:
-    """Wall and CPU seconds per submission: a bar each, or histograms for a large class."""
+    """Wall and CPU seconds per submission: a pair of bars each, the slowest on top and the
+    names beside them (horizontal, so that they read at full size), or histograms for a
+    large class."""
     timed = [r for r in results if r.seconds or r.cpu_seconds]
     if not timed:
         return None
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(PAGE_INCHES, 4))
     if len(timed) > bars_up_to:
+        fig, ax = plt.subplots(figsize=(PAGE_INCHES, 4))
         ax.hist([[r.seconds for r in timed], [r.cpu_seconds for r in timed]], bins=30,
                 label=["wall s", "CPU s (student code)"], color=["#b07a4a", "#4a78b0"])
         ax.set_xlabel("seconds")
         ax.set_ylabel("submissions")
+        ax.yaxis.get_major_locator().set_params(integer=True)
         ax.legend()
         return _png(fig)
-    xs = range(len(timed))
-    ax.bar([x - 0.2 for x in xs], [r.seconds for r in timed], width=0.4, label="wall s",
-           color="#b07a4a")
-    ax.bar([x + 0.2 for x in xs], [r.cpu_seconds for r in timed], width=0.4,
-           label="CPU s (student code)", color="#4a78b0")
-    ax.set_xticks(list(xs), [f"{r.student}/{r.assignment}" for r in timed], rotation=60,
-                  ha="right", fontsize=FONT_POINTS - 3 if len(timed) > 30 else FONT_POINTS - 2)
-    ax.set_ylabel("seconds")
-    ax.legend()
+    timed = sorted(timed, key=lambda r: r.seconds)
+    fig, ax = plt.subplots(figsize=(PAGE_INCHES, 0.36 * len(timed) + 1.4))
+    ys = range(len(timed))
+    ax.barh([y + 0.2 for y in ys], [r.seconds for r in timed], height=0.4, label="wall s",
+            color="#b07a4a")
+    ax.barh([y - 0.2 for y in ys], [r.cpu_seconds for r in timed], height=0.4,
+            label="CPU s (student code)", color="#4a78b0")
+    ax.set_yticks(list(ys), [f"{r.student}/{r.assignment}" for r in timed],
+                  fontsize=FONT_POINTS - 1)
+    ax.margins(y=0.5 / len(timed))
+    ax.set_xlabel("seconds")
+    ax.legend(loc="lower right")
     return _png(fig)
 
 
@@ -417,8 +423,8 @@ what any honest run of the notebook's training reached (the bounds and the runs 
 are in <code>course_config.REVIEW_ABOVE</code>). It can mean a model trained on the reviews it
 is measured on; it can also be a student who simply did better. The score stays as graded.</p>
 {% if beyond %}<table>
-<tr><th>student</th><th>assignment</th><th>figure</th><th>measured</th><th>honest runs reach
-at most</th><th>score</th></tr>
+<tr><th>student</th><th>assignment</th><th>figure</th><th>measured</th><th>bound (above
+every honest run)</th><th>score</th></tr>
 {% for row in beyond %}<tr><td>{{ row.student }}</td><td>{{ row.assignment }}</td>
 <td>{{ row.figure }}</td><td class="n">{{ "%.4f"|format(row.value) }}</td>
 <td class="n">{{ "%.4g"|format(row.bound) }}</td>

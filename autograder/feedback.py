@@ -304,8 +304,7 @@ p.not-attempted { margin: .3rem 0; padding: .5rem .7rem; background: #f2f2f2;
 {% if s.summary %}<p class="summary">{{ s.summary }}</p>{% endif %}
 {% if s.not_attempted %}
 <p class="not-attempted" title="checks: {{ s.names }}">Not attempted: its code still raises
-   NotImplementedError (the release's placeholder, here or in a function it uses), so its
-   checks could not pass.</p>
+   NotImplementedError (here or in a function it uses).</p>
 {% else %}
 <table>
 <colgroup><col class="asks"><col class="points"><col></colgroup>
