@@ -52,6 +52,21 @@ def make_windows(series, step: int) -> tuple[np.ndarray, np.ndarray]:
     return inputs, targets
 '''
 
+_SHORT_LOOP_WINDOWS = '''
+def make_windows(series, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a 1-D series into (inputs, targets) for next-value prediction."""
+    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+        raise ValueError("step must be a positive int")
+    values = np.array(series, dtype=np.float64)
+    if len(values) <= step:
+        raise ValueError("the series is too short for one window and its target")
+    inputs, targets = [], []
+    for start in range(len(values) - step - 1):
+        inputs.append(values[start:start + step])
+        targets.append(values[start + step])
+    return np.array(inputs, dtype=np.float64).reshape(-1, step), np.array(targets, dtype=np.float64)
+'''
+
 _FUNCTIONAL_TANH = '''
 def build_sine_model(step: int) -> keras.Model:
     """keras.Input((step, 1)) -> SimpleRNN(RNN_UNITS) -> Dense(8, relu) -> Dense(1)."""
@@ -117,11 +132,21 @@ VARIANTS = [
         student="mistake-off-by-one-target",
         edits={"make_windows": ("return values[positions], values[step:]",
                                 "return values[positions], values[step - 1:-1]")},
-        loses=frozenset({"windows_match_reference", "split_keeps_test_out_of_training",
-                         "sine_model_beats_baselines"}),
-        says={"windows_match_reference": "the last value of its own window"},
+        loses=frozenset({"windows_match_reference", "sine_model_beats_baselines"}),
+        says={"windows_match_reference": "the last value of its own window",
+              "sine_model_beats_baselines": "fix make_windows first"},
         why="each target is the last value of its own window, so the model learns to copy it: "
-            "its test MSE is the last-value baseline's",
+            "its test MSE is the last-value baseline's. split_windows is right: it cuts the "
+            "right slices with this make_windows, and keeps its points",
+    ),
+    Variant(
+        student="mistake-loop-one-window-short",
+        edits={"make_windows": (WHOLE_CELL, _SHORT_LOOP_WINDOWS)},
+        loses=frozenset({"windows_match_reference"}),
+        says={"windows_match_reference": "one window too few"},
+        why="range(len(values) - step - 1) stops one window early: the last value is never a "
+            "target. The public split test blames make_windows; the hidden split check judges "
+            "split_windows on its own (right), and the model trains well on one window less",
     ),
     Variant(
         student="mistake-windows-overlap-test",
@@ -155,10 +180,10 @@ VARIANTS = [
     ),
     Variant(
         student="mistake-tiny-learning-rate",
-        edits={"train_sine_model": ("learning_rate=0.003", "learning_rate=0.00003")},
+        edits={"train_sine_model": ("learning_rate=0.001", "learning_rate=0.00001")},
         loses=frozenset({"sine_model_beats_baselines"}),
-        says={"sine_model_beats_baselines": "test MSE"},
-        why="Adam at 3e-5 for 25 epochs barely moves from its starting weights. (Training without "
+        says={"sine_model_beats_baselines": "at most the window mean's"},
+        why="Adam at 1e-5 for 40 epochs barely moves from its starting weights. (Training without "
             "a seed is no mistake the grader can see: every seed passes.)",
     ),
     Variant(
@@ -190,11 +215,12 @@ VARIANTS = [
     Variant(
         student="mistake-sliding-window-extra-window",
         edits={"make_windows": (WHOLE_CELL, _EXTRA_WINDOW)},
-        loses=frozenset({"windows_match_reference", "split_keeps_test_out_of_training",
-                         "sine_model_beats_baselines"}),
-        says={"windows_match_reference": "one window too many"},
+        loses=frozenset({"windows_match_reference", "sine_model_beats_baselines"}),
+        says={"windows_match_reference": "one window too many",
+              "sine_model_beats_baselines": "fix make_windows first"},
         why="sliding_window_view over the whole series: its last window has no target, so "
-            "there is one more input row than targets and fit refuses the training windows",
+            "there is one more input row than targets and fit refuses the training windows. "
+            "split_windows passes it on unchanged and is not blamed",
     ),
     Variant(
         student="mistake-window-mean-axis-0",

@@ -127,3 +127,56 @@ def test_split_and_baseline_mistakes_are_named(check_message) -> None:
                               last_value_baseline=lambda x: np.asarray(x)[:, -1],
                               window_mean_baseline=mean_axis_0)
     assert "along axis 0" in baselines
+
+
+def _split_reusing(make_windows):
+    """A right split_windows, which cuts its windows with the given make_windows."""
+    def split_windows(series, step, train_size=800):
+        values = np.asarray(series, dtype=float)
+        return (*make_windows(values[:train_size], step),
+                *make_windows(values[train_size - step:], step))
+    return split_windows
+
+
+def _off_by_one(series, step):
+    inputs, _ = _windows(series, step)
+    return inputs, inputs[:, -1].copy()  # each target is the last value of its own window
+
+
+def _one_short(series, step):
+    inputs, targets = _windows(series, step)
+    return inputs[:-1], targets[:-1]
+
+
+def test_split_windows_is_judged_on_its_own(check_message) -> None:
+    """A make_windows mistake costs make_windows' check, not the split's that reuses it."""
+    split = checks.test_split_keeps_test_out_of_training
+    for make_windows in (_windows, _off_by_one, _one_short):
+        assert check_message(ASSIGNMENT, split, make_windows=make_windows,
+                             split_windows=_split_reusing(make_windows)) == ""
+
+
+def test_a_wrong_split_on_wrong_windows_names_both(check_message) -> None:
+    def whole_series(series, step, train_size=800):
+        inputs, targets = _off_by_one(series, step)
+        return inputs[:train_size], targets[:train_size], inputs[train_size:], targets[train_size:]
+
+    message = check_message(ASSIGNMENT, checks.test_split_keeps_test_out_of_training,
+                            make_windows=_off_by_one, split_windows=whole_series)
+    assert "a test value" in message
+    assert "the last value of its own window" in message and "fix make_windows first" in message
+
+
+def test_repeating_a_make_windows_that_ignores_its_input_is_no_split(check_message) -> None:
+    def constant(series, step):
+        return np.zeros((len(series) - step, step)), np.zeros(len(series) - step)
+
+    message = check_message(ASSIGNMENT, checks.test_split_keeps_test_out_of_training,
+                            make_windows=constant, split_windows=_split_reusing(constant))
+    assert message != "" and "fix make_windows first" in message
+
+
+def test_the_notebook_states_the_graders_margin_over_the_window_mean() -> None:
+    margin = SETTINGS.thresholds["sine_mse_over_window_mean"]
+    assert f"MEAN_MARGIN = {margin}" in _cell("sine_model_beats_baselines").source
+    assert f"at most {margin} above it" in _cell("sine_discussion_md").source

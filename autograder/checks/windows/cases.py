@@ -70,15 +70,20 @@ SPLIT_CASES = (
 )
 
 
+def split_parts(series: np.ndarray, step: int, train_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The two slices a split windows: the training part, and the test part with the last
+    `step` training values before it (the first test window's inputs)."""
+    return series[:train_size], series[train_size - step:]
+
+
 def split(series: np.ndarray, step: int, train_size: int):
     """Reference split: a window is a test window exactly when its target is a test value.
 
     Training windows use series[:train_size] only (inputs and targets); test targets are
     series[train_size:], and the first test windows read the last `step` training values.
     """
-    x_train, y_train = windows(series[:train_size], step)
-    x_test, y_test = windows(series[train_size - step:], step)
-    return x_train, y_train, x_test, y_test
+    train, test = split_parts(series, step, train_size)
+    return (*windows(train, step), *windows(test, step))
 
 
 # --- baselines and layout -------------------------------------------------------------------

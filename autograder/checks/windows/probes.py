@@ -41,6 +41,14 @@ PROBES: list[dict] = [
            array_arg(cases.split_series(length, seed).tolist(), "float64"), step,
            *([] if train_size is None else [train_size]))
       for i, (length, seed, step, train_size) in enumerate(cases.SPLIT_CASES)],
+    # make_windows on the two parts a split should window: split_windows is judged on its own,
+    # so a make_windows mistake it passes on is make_windows' loss, not split_windows'
+    *[call(f"split_{i}_{part}_windows", "make_windows",
+           array_arg(piece.tolist(), "float64"), step)
+      for i, (length, seed, step, train_size) in enumerate(cases.SPLIT_CASES)
+      for part, piece in zip(("train", "test"), cases.split_parts(
+          cases.split_series(length, seed), step,
+          cases.TRAIN_SIZE if train_size is None else train_size))],
     # baselines and the RNN layout
     call("last_value", "last_value_baseline",
          array_arg(cases.BASELINE_WINDOWS.tolist(), "float64")),
