@@ -469,7 +469,8 @@ class _Runs:
                                    "wall-clock limits; grade it again when it is quieter")
             if sandbox.skipped_cells and not sandbox.failure:
                 result.problem = (f"cell(s) {', '.join(map(str, sandbox.skipped_cells))} "
-                                  "killed the kernel or could not be stopped, and were skipped")
+                                  "killed the kernel, garbled its messages or could not be "
+                                  "stopped, and were skipped")
         result.seconds = time.monotonic() - started
         why = result.ungraded or result.problem
         self.report.log(f"ran {sub.key} in {result.seconds:.1f} s" + (f" ({why})" if why else ""))

@@ -421,6 +421,10 @@ CASES = [
     Case("cheat-sys-exit", "onehot", cell_first("raise SystemExit(0)")),
     Case("cheat-kill-kernel-at-the-end", "onehot", cell_last("import os\nos._exit(1)"),
          loses=frozenset(), says="killed the kernel"),
+    # The kernel holds its session key: a wrong one makes every message it sends unreadable.
+    Case("attack-garbles-kernel-messages", "onehot",
+         cell_last("get_ipython().kernel.session.key = b'not the key'"),
+         loses=frozenset(), says="garbled its messages"),
     Case("cheat-detached-processes", "onehot", cell_last(DETACHED), loses=frozenset()),
     Case("cheat-hang", "onehot", cell_last("import time\ntime.sleep(100_000)"),
          loses=frozenset()),
@@ -573,9 +577,12 @@ def _weights_dataset_bomb() -> bytes:
 
 
 CASES += [
+    # The notebook loads the file too: its kernel, holding 420 M weights, dies at the next
+    # prediction and again while exporting, so everything is lost, in the sandbox; the trusted
+    # process refuses the file before Keras builds it.
     Case("cheat-model-lora-rank", "addition", lambda s, r: _copy(s),
          files=lambda: {"addition_model.keras": _lora_model()},
-         loses=ADDITION_MODEL_LOSSES, says="in its Dense layer's LoRA weights (lora_rank)"),
+         says="in its Dense layer's LoRA weights (lora_rank)"),
     Case("cheat-model-weights-dataset-bomb", "addition", lambda s, r: _copy(s),
          files=lambda: {"addition_model.keras": _weights_dataset_bomb()},
          loses=ADDITION_MODEL_LOSSES,
@@ -626,8 +633,9 @@ for size in [400 << 20] * 4 + [4096] * 1_000_000:
         os.posix_fallocate(fd, 0, size)
         os.close(fd)
         n += 1
-    except OSError:
-        break
+    except OSError:  # the big files until they no longer fit, then small ones to the brim
+        if size < 2**20:
+            break
 """
 
 CASES += [

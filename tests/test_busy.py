@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import nbformat
-import pytest
 
 import course_config
 from autograder.checks import probes

@@ -79,7 +79,7 @@ def _solution_functions(assignment: str, *names: str, **namespace) -> dict:
     source = ROOT / "source" / assignment / ASSIGNMENTS[assignment].notebook
     for cell in solution_notebook(source).cells:
         if grade_id(cell) in names:
-            exec(cell.source, namespace)  # noqa: S102 (the course's own solution)
+            exec(cell.source, namespace)
     return namespace
 
 
@@ -644,3 +644,19 @@ def test_a_layer_reading_more_than_the_formula_says_is_named() -> None:
                                               r"weights in the input kernel term where the "
                                               r"formula gives 4 \(4 inputs x 1 unit\)"):
         lib.expect_params(net, lib.layers(net), 1, "the model")
+
+
+def test_a_compressed_weights_file_is_checked_too(tmp_path: Path) -> None:
+    # Keras stores members uncompressed; a zip tool may deflate them, which is no mistake.
+    path = _solution_archive(tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    deflated = tmp_path / "deflated.keras"
+    with zipfile.ZipFile(deflated, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    assert check_archive(deflated, ModelCaps()).parameters == 205_324
+    bad = _with_weights(deflated, tmp_path / "bad.keras", lambda weights: weights.create_dataset(
+        "extra", shape=(10**9,), dtype="float32", chunks=(2**20,)))
+    with pytest.raises(ModelRefused, match="1,000,000,000 values"):
+        check_archive(bad, ModelCaps())

@@ -19,7 +19,6 @@ commands wrote at the course root is one `.gitignore` keeps out of git.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import stat

@@ -1,12 +1,12 @@
 """Operating-system isolation of the sandbox process (Linux, when the grader runs as root).
 
-The worker calls `isolate()` before it starts the student's kernel: a private mount namespace in
-which the course's secrets (hidden checks, sources, solutions, other submissions, the grade store)
-are covered by empty read-only file systems and `/tmp`, `/dev/shm` and `/proc` are the sandbox's
-own, a network namespace with no interfaces up, a PID namespace, and then an unprivileged user
-of its own, leased from a reserved range (`UserLease`) so that no two sandboxes, even of two
-grading runs, share one. Without root, none of this is possible; the worker says so in its
-status and grading goes on with the resource limits alone.
+The worker calls `isolate()` before it starts the student's kernel: a private mount namespace
+whose root is a new file system holding only what the sandbox needs (the machine's system
+folders and Python, read-only, and its own box, which is a size-limited file system of its own,
+`mount_quota`), a fresh `/proc`, a network namespace with no interfaces up, a PID namespace, and
+then an unprivileged user of its own, leased from a reserved range (`UserLease`) so that no two
+sandboxes, even of two grading runs, share one. Without root, none of this is possible; the
+worker says so in its status and grading goes on with the resource limits alone.
 """
 
 from __future__ import annotations

@@ -4,9 +4,10 @@ Forked by the sandbox's fork server (`autograder.sandbox.zygote`) for `autograde
 in a fresh directory that holds only the submission. It isolates itself (see `isolation`),
 applies the resource limits, forks the template of its kernels (see `kernels`), runs every code
 cell in a Jupyter kernel (a failing cell does not stop the next ones, as in a student's own
-run), then asks the kernel to export the probe results. A cell that kills the kernel, or ignores the interrupt
-that ends its CPU budget, is skipped and the notebook is run again without it, so it costs only
-the checks that depend on it. A cell past its wall-clock backstop is interrupted if it was
+run), then asks the kernel to export the probe results. A cell that kills the kernel, makes it
+send messages that cannot be read, or ignores the interrupt that ends its CPU budget, is
+skipped and the notebook is run again without it, so it costs only the checks that depend on
+it. A cell past its wall-clock backstop is interrupted if it was
 waiting (a sleep, a deadlock); one that was computing runs on until its CPU budget stops it.
 """
 
@@ -42,6 +43,14 @@ _grader_ns["export"]({probes!r}, {outdir!r}, globals())
 del _grader_ns
 """
 MAX_RESTARTS = 3
+
+
+class KernelUnreadable(Exception):
+    """The kernel sent what the client could not read (a wrong signature, a malformed message).
+
+    The kernel is the student's process and holds its session key: whatever it sends is
+    hostile, so this is the running cell's doing, handled like a cell that killed the kernel.
+    """
 
 
 class Budget:
@@ -230,6 +239,10 @@ def _run_once(job: dict, cells: list, skip: set[int], export_cell: nbformat.Note
             budget.begin_cell(index)
             try:
                 client.execute_cell(cell, index)
+            except (DeadKernelError, CellExecutionError):
+                raise
+            except Exception as exc:
+                raise KernelUnreadable(type(exc).__name__) from exc
             finally:
                 budget.end_cell()
                 _add(stages, "cells" if index < len(cells) else "export",
@@ -301,7 +314,7 @@ def _run_cells(status: dict, cells: list, export_cell: nbformat.NotebookNode, jo
         try:
             errors = _run_once(job, cells, skip, export_cell, current, budget, status["stages"],
                                template)
-        except DeadKernelError:
+        except (DeadKernelError, KernelUnreadable):
             if budget.over_notebook:
                 status["failure"] = (f"the notebook used more than its "
                                      f"{budget.notebook_seconds:g} CPU seconds")
