@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -362,6 +363,10 @@ def test_report_renders_in_a_headless_browser(results_file: Path, submitted: Pat
     chromium = Path("/usr/bin/chromium")
     if not chromium.exists():
         pytest.skip("/usr/bin/chromium is missing (apt-get install -y chromium)")
+    browser = [str(chromium), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+               "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={tmp_path / 'profile'}"]
     out = tmp_path / "report.html"
     proc = cli("report", results_file, "--out", out, "--submitted", submitted)
     assert proc.returncode == 0, proc.stderr
@@ -381,10 +386,7 @@ def test_report_renders_in_a_headless_browser(results_file: Path, submitted: Pat
     probe = tmp_path / "probe.html"
     probe.write_text(out.read_text().replace("</body>", marker + "</body>"))
     proc = subprocess.run(
-        [str(chromium), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-         "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
+        [*browser, "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
         capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     widths = re.findall(r'<img[^>]*data-rendered="(\d+)"', proc.stdout)
@@ -394,6 +396,17 @@ def test_report_renders_in_a_headless_browser(results_file: Path, submitted: Pat
     assert 'data-order="alice,bob,carol,dave"' in proc.stdout or \
         'data-order="alice,bob,dave,carol"' in proc.stdout, proc.stdout[-3000:]
     assert 'data-by-name="dave,carol,bob,alice"' in proc.stdout
+    # A screenshot at 1280 pixels wide, kept for a person to read (labels, charts, table).
+    shots = Path(os.environ.get("RNNKIT_SCREENSHOTS",
+                                Path(course_config.ROOT) / "build" / "screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    shot = shots / "class-report.png"
+    shot.unlink(missing_ok=True)
+    proc = subprocess.run(
+        [*browser, "--hide-scrollbars", "--window-size=1280,2400", "--virtual-time-budget=5000",
+         f"--screenshot={shot}", out.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0 and shot.stat().st_size > 10_000, proc.stderr[-2000:]
 
 
 def test_nbgrader_feedback_preprocessor_hides_hidden_tests() -> None:
