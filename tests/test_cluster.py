@@ -115,9 +115,10 @@ def _grade_killing_a_worker(proc: subprocess.Popen, kill) -> str:
 
 
 def test_a_local_cluster_grades_as_a_local_run(graded_samples: dict, tmp_path: Path) -> None:
-    """The solution, the blank release and two mistakes of every assignment, through
-    `--cluster local:2`, with one worker killed once results have started to arrive."""
-    batch = _batch(graded_samples, tmp_path, mistakes=2)
+    """The solution and the blank release of every assignment (the separately started
+    cluster adds a mistake), through `--cluster local:2`, with one worker killed once results
+    have started to arrive."""
+    batch = _batch(graded_samples, tmp_path, mistakes=0)
     proc = _grade(str(batch), "--cluster", "local:2", "--json", str(tmp_path / "grades.json"))
     err = _grade_killing_a_worker(proc, lambda: _workers_of(proc)[0].kill())
     assert proc.returncode == 0, err
