@@ -110,6 +110,24 @@ class ExportedModel:
             ) from exc
 
 
+HANDED_IN = "handed-in.json"
+"""Written by the grader beside its copies of the saved files when one was not copied: why
+(missing, a link, too large) and the other model-like files the folder held, to name them."""
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5", ".pb", ".tflite", ".pt", ".pkl", ".joblib", ".zip")
+
+
+def absent_message(filename: str, note: dict) -> str:
+    """What a missing saved file's message says, from the grader's `HANDED_IN` note."""
+    why = note.get("absent", {}).get(filename)
+    if isinstance(why, str):
+        return f"the {filename} handed in {why}: hand in the file the training cell saved"
+    others = [str(name)[:80] for name in note.get("others", [])][:3]
+    found = (f" (the folder holds {', '.join(others)}: the grader reads only {filename})"
+             if others else "")
+    return (f"no {filename} was submitted next to the notebook{found}: run the training cell, "
+            "which saves it, and hand it in with the notebook")
+
+
 @dataclass(frozen=True)
 class Value:
     """A value exported from the student's process, with the Python type it had there."""
@@ -134,10 +152,16 @@ class Artefacts:
         copied it before the notebook ran; StudentCodeError if it was not submitted."""
         path = None if self.saved is None else self.saved / filename
         if path is None or not path.is_file():
-            raise StudentCodeError(
-                f"no {filename} was submitted next to the notebook: run the training cell, "
-                "which saves it, and hand it in with the notebook")
+            raise StudentCodeError(absent_message(filename, self._handed_in()))
         return ExportedModel(path, "file")
+
+    def _handed_in(self) -> dict:
+        note = None if self.saved is None else self.saved / HANDED_IN
+        try:
+            data = json.loads(note.read_text(encoding="utf-8")) if note else {}
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
 
     def _entries(self) -> dict[str, Any]:
         if self._manifest is None:

@@ -30,13 +30,14 @@ import nbformat
 
 import course_config
 from autograder import canary, intake
-from autograder.boundary import MAX_MODEL_BYTES
+from autograder.boundary import HANDED_IN, MAX_MODEL_BYTES, MODEL_SUFFIXES
 from autograder.checks import assignment_probes, check_points
 from autograder.discovery import Submission
 from autograder.forkserver import ForkServer, ForkServerError, exit_code
 from autograder.intake import ReaderUnavailable, read_submitted
 from autograder.notebook_io import NotebookError, digest, grade_id
 from autograder.progress import Reporter, as_reporter
+from autograder.safetext import printable
 from autograder.sandbox import isolation
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.runner import (
@@ -102,12 +103,34 @@ def copy_saved_files(sub: Submission, assignment: str, into: Path) -> Path:
     """Copy the submission's saved files (models) into `into` before its notebook runs, so that
     nothing the notebook does while graded can change what the checks read."""
     into.mkdir(mode=0o700)
-    for name in course_config.ASSIGNMENTS[assignment].saved_files:
+    names = course_config.ASSIGNMENTS[assignment].saved_files
+    absent: dict[str, str | None] = {}
+    for name in names:
         path = sub.notebook.parent / name
         # A link could point at another student's model; an oversized file is not a model.
-        if path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_MODEL_BYTES:
+        if path.is_symlink():
+            absent[name] = "is a link, which the grader does not follow"
+        elif not path.is_file():
+            absent[name] = None
+        elif path.stat().st_size > MAX_MODEL_BYTES:
+            absent[name] = f"is larger than the {MAX_MODEL_BYTES / 2**20:g} MiB a model may take"
+        else:
             shutil.copyfile(path, into / name)
+    if absent:
+        note = {"absent": absent, "others": _model_like(sub.notebook.parent, names)}
+        (into / HANDED_IN).write_text(json.dumps(note), encoding="utf-8")
     return into
+
+
+def _model_like(folder: Path, declared: tuple[str, ...], limit: int = 3) -> list[str]:
+    """Up to `limit` names of model-like files in a submission's folder besides the declared
+    ones, escaped (the folder is the student's: its scan stops after 1,000 entries)."""
+    found = []
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in itertools.islice(entries, 1000):
+            if entry.name not in declared and entry.name.lower().endswith(MODEL_SUFFIXES):
+                found.append(printable(entry.name)[:80])
+    return sorted(found)[:limit]
 
 
 TRUSTED = ForkServer("autograder.scoring.zygote", "the trusted checks' fork server")

@@ -456,7 +456,7 @@ CASES = [
     Case("cheat-model-linked-to-another", "addition", lambda s, r: _copy(s),
          files=lambda: {"addition_model.keras": saved_file("addition", "solution",
                                                            "addition_model.keras")},
-         loses=ADDITION_MODEL_LOSSES, says="no addition_model.keras was submitted"),
+         loses=ADDITION_MODEL_LOSSES, says="addition_model.keras handed in is a link"),
 
     Case("cheat-model-trained-on-test-split", "sentiment", lambda s, r: _copy(s),
          files=lambda: {"sentiment_model.keras": saved_file(

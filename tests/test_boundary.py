@@ -172,3 +172,31 @@ def test_a_value_the_exporter_cannot_convert_is_not_a_raised_error(tmp_path: Pat
             art.get(name)
         assert said in str(info.value) and "raised ValueError" in str(info.value)
         assert SECRET not in str(info.value)
+
+
+@pytest.mark.parametrize("beside,says", [
+    ({}, "no addition_model.keras was submitted next to the notebook: run the training cell"),
+    ({"model.h5": b"x", "notes.txt": b"x", "best.keras": b"x"},
+     "(the folder holds best.keras, model.h5: the grader reads only addition_model.keras)"),
+    ({"addition_model.keras": "link"}, "the addition_model.keras handed in is a link, which "
+                                       "the grader does not follow"),
+])
+def test_a_missing_saved_model_names_what_was_handed_in(tmp_path: Path, beside: dict,
+                                                        says: str) -> None:
+    from autograder.discovery import Submission
+    from autograder.grading import copy_saved_files
+
+    folder = tmp_path / "ada" / "addition"
+    folder.mkdir(parents=True)
+    (folder / "addition.ipynb").write_text("{}")
+    for name, content in beside.items():
+        if content == "link":
+            (tmp_path / "elsewhere.keras").write_bytes(b"PK")
+            (folder / name).symlink_to(tmp_path / "elsewhere.keras")
+        else:
+            (folder / name).write_bytes(content)
+    saved = copy_saved_files(Submission("ada", "addition", folder / "addition.ipynb"),
+                             "addition", tmp_path / "saved")
+    with pytest.raises(StudentCodeError) as raised:
+        Artefacts(tmp_path / "export", saved=saved).saved_file("addition_model.keras")
+    assert says in str(raised.value)
