@@ -121,7 +121,7 @@ def absent_message(filename: str, note: dict) -> str:
     why = note.get("absent", {}).get(filename)
     if isinstance(why, str):
         return f"the {filename} handed in {why}: hand in the file the training cell saved"
-    others = [str(name)[:80] for name in note.get("others", [])][:3]
+    others = note.get("others", [])  # escaped and bounded by the grader that wrote them
     found = (f" (the folder holds {', '.join(others)}: the grader reads only {filename})"
              if others else "")
     return (f"no {filename} was submitted next to the notebook{found}: run the training cell, "

@@ -7,8 +7,8 @@ cell in a Jupyter kernel (a failing cell does not stop the next ones, as in a st
 run), then asks the kernel to export the probe results. A cell that kills the kernel, makes it
 send messages that cannot be read, or ignores the interrupt that ends its CPU budget, is
 skipped and the notebook is run again without it, so it costs only the checks that depend on
-it. A cell past its wall-clock backstop is interrupted if it was
-waiting (a sleep, a deadlock); one that was computing runs on until its CPU budget stops it.
+it. A cell past its wall-clock backstop is interrupted if it was waiting (a sleep, a deadlock);
+one that was computing runs on until its CPU budget stops it.
 """
 
 from __future__ import annotations
