@@ -8,8 +8,9 @@ import keras
 import numpy as np
 import pytest
 
+import course_config
 from autograder.boundary import Artefacts, ExportedModel, StudentCodeError
-from autograder.checks import lib
+from autograder.checks import assignment_checks, lib
 from autograder.sandbox.exporter import export
 
 
@@ -123,3 +124,16 @@ def test_raised_messages_are_tested_never_shown(tmp_path: Path) -> None:
 ])
 def test_describe_says_type_and_size_not_content(got, said: str) -> None:
     assert lib.describe(got) == said
+
+
+@pytest.mark.parametrize("assignment", list(course_config.ASSIGNMENTS))
+def test_every_check_answers_the_two_questions(assignment: str) -> None:
+    """Beside every check: which correct code written differently could fail it, and the
+    cheapest wrong code that could pass it, each answered in a sentence or more."""
+    module = assignment_checks(assignment)
+    for name in dir(module):
+        if name.startswith("test_"):
+            marker = getattr(module, name).pytestmark[0].kwargs
+            for question in ("differently", "cheapest_wrong"):
+                answer = marker.get(question) or ""
+                assert len(answer) > 40, f"{assignment}: {name} does not answer {question}"

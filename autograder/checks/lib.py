@@ -39,9 +39,17 @@ from course_config import ModelCaps
 RECURRENT_LAYERS = ("SimpleRNN", "LSTM", "GRU")
 
 
-def check(points: float, failure: str) -> Callable:
-    """Declare a graded check: `points` it is worth, `failure` the headline a student reads."""
-    return pytest.mark.check(points=points, failure=failure)
+def check(points: float, failure: str, *, differently: str | None = None,
+          cheapest_wrong: str | None = None) -> Callable:
+    """Declare a graded check: `points` it is worth, `failure` the headline a student reads.
+
+    Beside each check, the two questions every check must answer, for the instructors who
+    maintain it (never shown to students): `differently`, which correct code written
+    differently could fail it and what the check does about it; `cheapest_wrong`, the cheapest
+    wrong code that could pass it and what stops it (or which other check charges it).
+    """
+    return pytest.mark.check(points=points, failure=failure, differently=differently,
+                             cheapest_wrong=cheapest_wrong)
 
 
 class CheckFailed(AssertionError):
