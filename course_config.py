@@ -46,6 +46,25 @@ class ModelCaps:
 
 
 @dataclass(frozen=True)
+class FeedbackPolicy:
+    """What the grading service (`python -m autograder watch`) shows a student about a
+    submission, and how often. A page in detail shows more than the total; a student over
+    `detailed_pages` in `period_hours` gets the total and when the next detailed page comes, so
+    resubmitting cannot be used to map the hidden checks."""
+
+    before_deadline: str = "full"
+    """What a page shows before the assignment's deadline: "full" (every check with its
+    message), "titles" (every check and its points, no messages) or "total"."""
+    detailed_pages: int = 3
+    """Detailed pages per student and assignment within `period_hours`."""
+    period_hours: float = 24.0
+
+
+SHOWN = ("total", "titles", "full")
+"""What a feedback page can show, from least to most."""
+
+
+@dataclass(frozen=True)
 class Assignment:
     """One assignment: its folder name, its notebook, and the grading settings that belong to it."""
 
@@ -65,6 +84,10 @@ class Assignment:
     """CPU seconds the whole notebook may use."""
     model_caps: ModelCaps = field(default_factory=ModelCaps)
     """What the models its checks load may declare (files handed in and models exported)."""
+    deadline: str | None = None
+    """When the assignment is due, in UTC (ISO 8601, "2027-02-01T23:59:00"); None: no deadline."""
+    feedback: FeedbackPolicy = field(default_factory=FeedbackPolicy)
+    """What the grading service's pages show, and how often in detail."""
 
     @property
     def cell_wall_seconds(self) -> int:
@@ -375,6 +398,13 @@ EXCHANGE_ROOT = os.environ.get("RNNKIT_EXCHANGE", "/srv/nbgrader/exchange")
 """nbgrader's exchange: where `release_assignment` puts releases, students' `submit` puts their
 work and `release_feedback` puts feedback. Every instructor and student account must be able to
 write it (nbgrader's own default place; set RNNKIT_EXCHANGE to use another)."""
+
+
+SERVICE_INTERVAL_SECONDS = 5
+"""How often the grading service looks for new submissions in the exchange's inbound."""
+SERVICE_RETRIES = 3
+"""Times the service grades a submission again that it could not grade (a busy machine)
+before it leaves it ungraded for the instructor."""
 
 
 def assignment_in(argv: list[str]) -> str | None:

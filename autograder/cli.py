@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 from pathlib import Path
@@ -253,6 +254,69 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return status
 
 
+def _service_paths(args: argparse.Namespace):
+    from autograder.service import Paths
+
+    return Paths.of(args.exchange, args.course, args.state, getattr(args, "store", None))
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """The grading service: grade what arrives in the exchange and release its feedback."""
+    from autograder.progress import reporter
+    from autograder.service import Service, ServiceError, holding
+
+    paths = _service_paths(args)
+    if not (paths.exchange / course_config.COURSE_ID).is_dir():
+        print(f"error: {printable(paths.exchange / course_config.COURSE_ID)} is not a course "
+              "in an exchange (release an assignment first, or give --exchange)", file=sys.stderr)
+        return 2
+    report = reporter(args.quiet)
+    try:
+        with holding(paths.state), contextlib.ExitStack() as stack:
+            client = None
+            if args.scheduler or args.cluster:
+                from autograder.cluster import ClusterError, connect
+
+                try:
+                    client = stack.enter_context(connect(args.scheduler, args.cluster,
+                                                         report.log))
+                except ClusterError as exc:
+                    print(f"error: {printable(exc)}", file=sys.stderr)
+                    return 3
+            service = Service(paths, workers=args.workers, client=client, progress=report,
+                              db_url=args.db, check_owner=not args.no_check_owner)
+            report.log(f"watching {printable(paths.exchange)} for {course_config.COURSE_ID}"
+                       + (" (once)" if args.once else f" every {args.interval:g} s"))
+            service.watch(args.interval, once=args.once)
+    except ServiceError as exc:
+        print(f"error: the grading service stopped, nothing more was released: {_lines(exc)}",
+              file=sys.stderr)
+        return 3
+    finally:
+        report.close()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from autograder.service import status
+
+    for line in status(_service_paths(args), check_owner=not args.no_check_owner).lines():
+        print(line)
+    return 0
+
+
+def _service_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--exchange", type=Path, metavar="DIR",
+                        help=f"nbgrader's exchange (default: {course_config.EXCHANGE_ROOT})")
+    parser.add_argument("--course", type=Path, metavar="DIR",
+                        help="the course folder, where submitted/ is collected (default: the kit)")
+    parser.add_argument("--state", type=Path, metavar="DIR",
+                        help="the service's ledger and heartbeat (default: COURSE/service)")
+    parser.add_argument("--no-check-owner", action="store_true",
+                        help="grade submission folders whatever account owns them (one account "
+                             "for the whole class; otherwise a folder must be its student's)")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m autograder",
@@ -367,6 +431,34 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--out", type=Path, default=Path("samples/submitted"))
     d.add_argument("--json", type=Path, default=Path("grades/samples.json"))
     d.set_defaults(func=cmd_demo)
+    w = sub.add_parser("watch", help="the grading service: grade submissions as they arrive in "
+                                     "the exchange and release their feedback",
+                       description="Grade each new submission in the exchange's inbound with the "
+                                   "trusted grader and release its feedback page through the "
+                                   "exchange (nbgrader fetch_feedback). State is kept on disk: "
+                                   "a restart resumes where it stopped.")
+    _service_options(w)
+    w.add_argument("--store", type=Path, metavar="DIR",
+                   help="the grade store (default: STATE/grades)")
+    w.add_argument("--db", metavar="URL",
+                   help="also push each grade to this nbgrader gradebook (sqlite:///gradebook.db)")
+    w.add_argument("--once", action="store_true", help="grade what has arrived, then exit")
+    w.add_argument("--interval", type=float, default=course_config.SERVICE_INTERVAL_SECONDS,
+                   metavar="SECONDS", help="how often to look for new submissions")
+    place = w.add_mutually_exclusive_group()
+    place.add_argument("--workers", type=_positive, metavar="N",
+                       help="notebooks run at once on this machine (default: its cores)")
+    place.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="grade on this Dask cluster")
+    place.add_argument("--cluster", metavar="local:N",
+                       help="start a Dask cluster of N worker processes here and grade on it")
+    w.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    w.set_defaults(func=cmd_watch)
+    st = sub.add_parser("status", help="the grading service's queue, latency, failures and canary",
+                        description="Read the grading service's state: queue length, "
+                                    "submit-to-feedback latency, ungraded and refused "
+                                    "submissions, and when the canary last passed.")
+    _service_options(st)
+    st.set_defaults(func=cmd_status)
     k = sub.add_parser("check", help="students: run a notebook's public tests; exit 1 if one fails")
     k.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
     k.add_argument("--traceback", action="store_true", help="print each failed test's traceback")

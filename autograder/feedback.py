@@ -19,7 +19,7 @@ import functools
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import jinja2
@@ -285,6 +285,7 @@ p.not-attempted { margin: .3rem 0; padding: .5rem .7rem; background: #f2f2f2;
 .ungraded { background: #fff3cd; padding: .8rem; border: 1px solid #e0c060; }
 .problem { background: #fde8e8; padding: .8rem; border: 1px solid #e0a0a0; }
 .measured { color: #444; font-size: .9rem; }
+.notice { background: #eef3fb; padding: .8rem; border: 1px solid #a8bde0; }
 </style>
 </head>
 <body>
@@ -298,8 +299,9 @@ p.not-attempted { margin: .3rem 0; padding: .5rem .7rem; background: #f2f2f2;
 {% else %}
 <p class="total">Score: <strong>{{ "%g"|format(r.score) }}</strong> of
    {{ "%g"|format(r.max_score) }} points</p>
-{% if problem %}<p class="problem">{{ problem }}</p>{% endif %}
-{% for s in sections %}
+{% if notice %}<p class="notice">{{ notice }}</p>{% endif %}
+{% if problem and shows != "total" %}<p class="problem">{{ problem }}</p>{% endif %}
+{% for s in (sections if shows != "total" else []) %}
 <h2><span>{{ s.title }}</span><span class="points">{{ "%g"|format(s.score) }} / {{ "%g"|format(s.max_score) }}</span></h2>
 {% if s.summary %}<p class="summary">{{ s.summary }}</p>{% endif %}
 {% if s.not_attempted %}
@@ -314,8 +316,8 @@ p.not-attempted { margin: .3rem 0; padding: .5rem .7rem; background: #f2f2f2;
 <tr class="{{ 'passed' if c.passed else 'failed' }}">
 <td class="asks">{{ c.asks }}<br><span class="id">{{ c.name }}</span></td>
 <td class="points">{{ "%g"|format(c.score) }} / {{ "%g"|format(c.max_score) }}</td>
-<td>{% if c.passed %}passed{% else %}{{ c.found }}{% endif %}
-{% if c.measured %}<div class="measured">measured by the grader:
+<td>{% if c.passed %}passed{% elif shows == "full" %}{{ c.found }}{% else %}not passed{% endif %}
+{% if c.measured and shows == "full" %}<div class="measured">measured by the grader:
 {% for name, value in c.measured|dictsort %}{{ name }} = {{ "%.4g"|format(value) }}{% if not loop.last %}, {% endif %}{% endfor %}
 </div>{% endif %}</td>
 </tr>
@@ -325,6 +327,7 @@ p.not-attempted { margin: .3rem 0; padding: .5rem .7rem; background: #f2f2f2;
 {% endif %}
 {% endfor %}
 {% endif %}
+{% if notice and r.ungraded %}<p class="notice">{{ notice }}</p>{% endif %}
 <p>The hidden checks test more cases than the public ones in the notebook; they ran on the
 grader's own inputs, and your trained models were measured on data you never saw.</p>
 </body>
@@ -341,13 +344,21 @@ def scrub(text: str | None) -> str:
     return re.sub(r"(?<![\w.])/(?:[\w.+-]+/)+[\w.+-]*", "<path>", text)
 
 
-def page(result: SubmissionResult, submitted_at: datetime | None = None) -> str:
-    """The feedback page of one submission; `submitted_at` is when it was submitted (UTC)."""
+def page(result: SubmissionResult, submitted_at: datetime | None = None, shows: str = "full",
+         notice: str = "") -> str:
+    """The feedback page of one submission; `submitted_at` is when it was submitted (UTC).
+
+    `shows` is one of course_config.SHOWN: every check with what the grader found ("full"),
+    the checks and their points without messages ("titles"), or the total alone ("total").
+    `notice` is a line for the student above the checks (why the page shows less)."""
+    if shows not in course_config.SHOWN:
+        raise ValueError(f"shows should be one of {course_config.SHOWN}, not {shows!r}")
     settings = course_config.ASSIGNMENTS.get(result.assignment)
     return _ENV.from_string(TEMPLATE).render(
         r=result, title=settings.title if settings else result.assignment,
         sections=sections(result), problem=scrub(result.problem),
-        ungraded=scrub(result.ungraded), submitted_at=submitted_at)
+        ungraded=scrub(result.ungraded), submitted_at=submitted_at, shows=shows,
+        notice=notice)
 
 
 PAGE_MODE = 0o644
@@ -378,3 +389,26 @@ def write_feedback(results: list[SubmissionResult], out: Path,
         path.chmod(PAGE_MODE)
         written.append(path)
     return written
+
+
+SUPERSEDED = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{{ title }}: feedback for {{ student }}</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;">
+<h1>{{ title }}</h1>
+<p>You submitted <code>{{ assignment }}</code> again
+   (<time datetime="{{ newer.isoformat() }}">{{ newer.strftime("%Y-%m-%d %H:%M:%S") }} UTC</time>)
+   before this submission was graded, so the newer one was graded instead: fetch the feedback
+   again to read its page.</p>
+</body>
+</html>
+"""
+
+
+def superseded_page(student: str, assignment: str, newer_arrived: float) -> str:
+    """The page of a submission replaced by a newer one before it was graded."""
+    settings = course_config.ASSIGNMENTS.get(assignment)
+    return _ENV.from_string(SUPERSEDED).render(
+        title=settings.title if settings else assignment, student=student,
+        assignment=assignment,
+        newer=datetime.fromtimestamp(newer_arrived, timezone.utc).replace(tzinfo=None))

@@ -343,6 +343,14 @@ _canary_passed: dict[tuple[str, ...], float] = {}
 """When the canary last passed in this process, by what it proved (see `_canary_key`)."""
 
 
+def last_canary() -> float | None:
+    """When (seconds since the epoch) the canary last passed in this process, if it has."""
+    return _canary_passed_at[0] if _canary_passed_at else None
+
+
+_canary_passed_at: list[float] = []
+
+
 def _canary_key() -> tuple[str, ...]:
     """What a canary run proves: this sandbox Python and this kit, under these limits."""
     return (sandbox_python(), str(isolation.available()), checks_version("canary"))
@@ -457,6 +465,7 @@ class _Runs:
             raise GraderError("the grader's own test notebook failed, so the grading "
                               f"environment is broken and nothing was graded: {why}")
         _canary_passed[_canary_key()] = time.monotonic()
+        _canary_passed_at[:] = [time.time()]
 
     def _run_one(self, assignment: str, sub: Submission) -> _Run:
         started = time.monotonic()
