@@ -296,6 +296,15 @@ def grade(
     return in_order(results, submissions)
 
 
+def warm_up(progress: Reporter | Callable[[str], None] | None = None) -> None:
+    """Start the fork servers and pass the canary now, before any submission: a long-running
+    grader (the service) then makes its first student wait for their own notebook only.
+    Raises GraderError as `grade` would."""
+    with tempfile.TemporaryDirectory(prefix=f"{GRADE_PREFIX}{os.getpid()}-") as tmp:
+        Path(tmp).chmod(0o711)
+        _Runs(Path(tmp), (), 1, as_reporter(progress), {}).grade([], None)
+
+
 def summary(result: SubmissionResult) -> str:
     """One line of progress: whose submission, and its score."""
     score = "ungraded" if result.ungraded else f"{result.score:g}/{result.max_score:g}"

@@ -299,6 +299,16 @@ class Service:
         except GraderError as exc:
             raise ServiceError(str(exc)) from exc
 
+    def _warm_up(self) -> None:
+        """The canary, before the first submission (on the cluster, its workers run theirs)."""
+        from autograder.grading import GraderError, warm_up
+
+        if self.client is None:
+            try:
+                warm_up(self.report)
+            except GraderError as exc:
+                raise ServiceError(str(exc)) from exc
+
     def _release(self, item: Inbound, secret: str, into: Path, result: SubmissionResult,
                  entries: list[Entry]) -> Entry:
         from autograder.feedback import page
@@ -348,8 +358,10 @@ class Service:
     def watch(self, interval: float = course_config.SERVICE_INTERVAL_SECONDS,
               once: bool = False) -> None:
         """Answer the inbound every `interval` seconds until stopped (or once)."""
-        self.beat(state="running", started=time.time(), error=None)
+        self.beat(state="starting", started=time.time(), error=None)
         try:
+            self._warm_up()
+            self.beat(state="running")
             while True:
                 answered = self.run_once()
                 self.beat(state="running", last_pass=time.time())

@@ -14,6 +14,8 @@ Environment (the defaults are those of setup.sh):
   RNNKIT_HUB_INTERNAL    the hub itself behind the proxy, internal (http://127.0.0.1:8081)
   RNNKIT_STUDENTS_GROUP  OS group of the students (rnn-students)
   RNNKIT_INSTRUCTORS_GROUP  OS group of the instructors (rnn-instructors)
+  RNNKIT_WATCH           1: the hub also runs the grading service (python -m autograder watch)
+                         from this checkout's .venv, on RNNKIT_COURSE_DIR (the checkout)
 """
 
 import grp
@@ -76,3 +78,20 @@ def instructor_settings(spawner) -> None:
 
 
 c.Spawner.pre_spawn_hook = instructor_settings
+
+
+# The grading service as a hub-managed service: the hub starts it with itself (as root, which
+# the sandboxes' accounts need) and restarts it if it stops. Its progress lines go to the
+# hub's log. The alternative is the systemd unit setup.sh writes.
+if os.environ.get("RNNKIT_WATCH") == "1":
+    KIT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    COURSE_DIR = os.environ.get("RNNKIT_COURSE_DIR", KIT)
+    c.JupyterHub.services = [{
+        "name": "autograder",
+        "command": [os.path.join(KIT, ".venv", "bin", "python"), "-m", "autograder", "watch",
+                    "--course", COURSE_DIR,
+                    "--db", "sqlite:///" + os.path.join(COURSE_DIR, "gradebook.db")],
+        "cwd": KIT,
+        "environment": {"RNNKIT_EXCHANGE": os.environ.get("RNNKIT_EXCHANGE",
+                                                          "/srv/nbgrader/exchange")},
+    }]

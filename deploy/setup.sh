@@ -128,7 +128,13 @@ groupadd -f "$INSTRUCTORS"
 mkdir -p "$PREFIX/hub"
 chmod 0700 "$PREFIX/hub"
 
+# 6. The grading service's systemd unit, with this checkout's paths (installing it is the
+# instructor's choice: the hub can run the service instead, RNNKIT_WATCH=1).
+sed -e "s|@KIT@|$KIT|g" -e "s|@COURSE_DIR@|$COURSE_DIR|g" -e "s|@EXCHANGE@|$EXCHANGE|g" \
+    "$HERE/rnnkit-watch.service" > "$PREFIX/rnnkit-watch.service"
+
 say "course $COURSE_ID, exchange $EXCHANGE, config $SYSTEM_CONFIG"
+say "grading service: $PREFIX/rnnkit-watch.service (systemd), or start the hub with RNNKIT_WATCH=1"
 say "start the hub: cd $PREFIX/hub && $VENV/bin/jupyterhub -f $HERE/jupyterhub_config.py"
 if [ "${1:-}" = "--start" ]; then
     cd "$PREFIX/hub"

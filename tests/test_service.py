@@ -304,3 +304,23 @@ def test_a_broken_grader_stops_the_service_and_releases_nothing(klass: dict) -> 
     status = run(PYTHON, "-m", "autograder", "status", "--exchange", klass["exchange"],
                  "--course", klass["course"]).stdout
     assert "service: broken" in status and "queue: 1" in status
+
+
+def test_the_hub_and_systemd_run_the_service_from_this_checkout(monkeypatch) -> None:
+    from traitlets.config import Config
+
+    config = Config()
+    monkeypatch.setenv("RNNKIT_WATCH", "1")
+    namespace = {"get_config": lambda: config, "__file__": str(ROOT / "deploy" /
+                                                              "jupyterhub_config.py")}
+    exec(compile((ROOT / "deploy" / "jupyterhub_config.py").read_text(), "hub", "exec"),
+         namespace)
+    [service] = config.JupyterHub.services
+    assert service["command"][:4] == [str(ROOT / ".venv" / "bin" / "python"), "-m",
+                                      "autograder", "watch"]
+    unit = (ROOT / "deploy" / "rnnkit-watch.service").read_text()
+    assert set(re.findall(r"@[A-Z_]+@", unit)) == {"@KIT@", "@COURSE_DIR@", "@EXCHANGE@"}
+    setup = (ROOT / "deploy" / "setup.sh").read_text()
+    for placeholder in ("@KIT@", "@COURSE_DIR@", "@EXCHANGE@"):
+        assert f"s|{placeholder}|" in setup
+    assert "RestartPreventExitStatus=2 3" in unit  # a broken grader waits for a person
