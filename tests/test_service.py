@@ -115,6 +115,57 @@ def test_collect_copies_plain_files_only(tmp_path: Path) -> None:
     assert len(skipped) == 3 and any("elsewhere.keras" in s for s in skipped)
 
 
+def _result(student: str, **fields) -> "SubmissionResult":
+    from autograder.scoring.results import CheckResult, SubmissionResult
+
+    return SubmissionResult(student, ASSIGNMENT, NOTEBOOK, [
+        CheckResult("model_beats_last_value", 0, 4, False, "the model predicts tomorrow = today"),
+        CheckResult("windows_have_the_right_shape", 2, 2, True, "")], **fields)
+
+
+@pytest.mark.parametrize("shows,seen,unseen", [
+    ("full", ["model_beats_last_value", "tomorrow = today", "2 of 6"], []),
+    ("titles", ["model_beats_last_value", "2 of 6", "not passed"], ["tomorrow = today"]),
+    ("total", ["2 of 6", "rationed"], ["model_beats_last_value", "tomorrow = today"]),
+])
+def test_a_page_shows_what_the_course_allows(shows: str, seen: list, unseen: list) -> None:
+    from autograder.feedback import page
+
+    html = page(_result("ada"), shows=shows, notice="rationed" if shows == "total" else "")
+    text = re.sub(r"<[^>]+>", " ", html)
+    text = re.sub(r"\s+", " ", text)
+    text = text.replace("Score: 2 of 6", "2 of 6")
+    for phrase in seen:
+        assert phrase in text, (shows, phrase)
+    for phrase in unseen:
+        assert phrase not in text, (shows, phrase)
+
+
+def test_an_ungraded_submission_gets_a_page_saying_so_and_is_tried_again(
+        tmp_path: Path, monkeypatch) -> None:
+    ex = tmp_path / "exchange"
+    folder = _inbound(ex, "ada+stocks+t+r")
+    (folder / NOTEBOOK).write_text("{}")
+    service = Service(Paths.of(ex, tmp_path / "course"), check_owner=False, workers=1,
+                      db_url=f"sqlite:///{tmp_path}/gradebook.db")
+    monkeypatch.setattr(Service, "_grade", lambda self, subs: [
+        _result("ada", ungraded="the machine was too busy to run it in time")])
+    pushed = []
+    monkeypatch.setattr(Service, "_push", lambda self, results: pushed.extend(results))
+    for attempt in range(1, course_config.SERVICE_RETRIES + 2):
+        service.run_once()
+    [entry] = service.ledger.entries()
+    assert entry.state == "ungraded" and entry.tries == course_config.SERVICE_RETRIES
+    assert entry.score is None and pushed == []
+    [page] = exchange.feedback_dir(ex).glob("*.html")
+    text = page.read_text()
+    assert "Not graded yet" in text and "instructor has been told" in text
+    assert "Score:" not in text
+    from autograder.service import status
+
+    assert any("too busy" in line for line in status(service.paths, check_owner=False).ungraded)
+
+
 # ------------------------------------------------------------------ a class on a real exchange
 
 def run(*command, cwd: Path = ROOT, env: dict | None = None, check: bool = True,
