@@ -358,7 +358,8 @@ class Service:
     def watch(self, interval: float = course_config.SERVICE_INTERVAL_SECONDS,
               once: bool = False) -> None:
         """Answer the inbound every `interval` seconds until stopped (or once)."""
-        self.beat(state="starting", started=time.time(), error=None)
+        self.beat(state="starting", started=time.time(), error=None,
+                  grading="local" if self.client is None else "cluster")
         try:
             self._warm_up()
             self.beat(state="running")
@@ -416,7 +417,10 @@ class Status:
             out.append(f"submit to feedback: p50 {self.latency_p50:.0f} s, "
                        f"p95 {self.latency_p95:.0f} s")
         canary = beat.get("last_canary")
-        out.append(f"last canary passed: {_utc(canary) if canary else 'never'}")
+        if beat.get("grading") == "cluster":
+            out.append("canary: run by each Dask worker before it grades")
+        else:
+            out.append(f"last canary passed: {_utc(canary) if canary else 'never'}")
         if beat.get("error"):
             out.append(f"error: {printable(beat['error'])}")
         out += [f"ungraded: {name}" for name in self.ungraded]
