@@ -305,6 +305,19 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _where_options(parser: argparse.ArgumentParser) -> None:
+    """Where notebooks are graded: here with N workers, or on a Dask cluster."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive, metavar="N",
+                       help="notebooks run at once on this machine (default: its cores, "
+                            "while each has 3 GiB of memory)")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="grade on the Dask cluster of this scheduler (its workers need the "
+                            "kit at this version, no shared files)")
+    where.add_argument("--cluster", metavar="local:N",
+                       help="start a Dask cluster of N worker processes here and grade on it")
+
+
 def _service_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exchange", type=Path, metavar="DIR",
                         help=f"nbgrader's exchange (default: {course_config.EXCHANGE_ROOT})")
@@ -336,15 +349,7 @@ def parser() -> argparse.ArgumentParser:
                         "submissions unchanged since (resume after a crash or Ctrl-C)")
     g.add_argument("--regrade", action="store_true",
                    help="with --store: grade again even if unchanged")
-    where = g.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_positive, metavar="N",
-                       help="notebooks run at once on this machine (default: its cores, "
-                            "while each has 3 GiB of memory)")
-    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                       help="grade on the Dask cluster of this scheduler (its workers need the "
-                            "kit at this version, no shared files)")
-    where.add_argument("--cluster", metavar="local:N",
-                       help="start a Dask cluster of N worker processes here and grade on it")
+    _where_options(g)
     g.add_argument("--brief", action="store_true", help="one line per submission, no messages")
     g.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     g.set_defaults(func=cmd_grade)
@@ -445,12 +450,7 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--once", action="store_true", help="grade what has arrived, then exit")
     w.add_argument("--interval", type=float, default=course_config.SERVICE_INTERVAL_SECONDS,
                    metavar="SECONDS", help="how often to look for new submissions")
-    place = w.add_mutually_exclusive_group()
-    place.add_argument("--workers", type=_positive, metavar="N",
-                       help="notebooks run at once on this machine (default: its cores)")
-    place.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="grade on this Dask cluster")
-    place.add_argument("--cluster", metavar="local:N",
-                       help="start a Dask cluster of N worker processes here and grade on it")
+    _where_options(w)
     w.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     w.set_defaults(func=cmd_watch)
     st = sub.add_parser("status", help="the grading service's queue, latency, failures and canary",
