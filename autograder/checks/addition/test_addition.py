@@ -456,6 +456,8 @@ def _read(array: np.ndarray, reading: dict[int, int], order: str, blanks: bool,
     """The strings of a one-hot `array` read with `reading`'s columns, written in `order`
     (`blanks`: an all-zero step is a missing padding space, as a vectorize of unpadded
     strings writes it)."""
+    expect(array.dtype.kind in "biuf", f"{what} should hold numbers; it has "
+                                       f"{lib.dtype_text(array.dtype)}")
     sums = array.sum(-1)
     expect(bool(np.all((array == 0) | (array == 1)))
            and bool(np.all((sums == 1) | (blanks & (sums == 0)))),
