@@ -381,7 +381,7 @@ VARIANTS = [
         student="mistake-timeseries-data-cut-short",
         edits={"make_windows": (WHOLE_CELL, _DATA_CUT_SHORT)},
         loses=frozenset({"windows_match_reference"}),
-        says={"windows_match_reference": "windows are missing"},
+        says={"windows_match_reference": "is missing: windows of series[:-step]"},
         why="keras.utils.timeseries_dataset_from_array(data[:-step], data[step:]) as in its "
             "docstring: the last step - 1 windows are lost. split_windows cuts the right "
             "slices with it and keeps its points; the model trains on 3 windows fewer",
