@@ -126,6 +126,101 @@ def build_char_model(vocab_size: int, size: int) -> keras.Model:
 ''',
 }
 
+_TIMESERIES_DATASET = '''
+def make_windows(series, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """keras.utils.timeseries_dataset_from_array, the keras-io idiom, collected into arrays."""
+    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+        raise ValueError("step must be a positive int")
+    values = np.array(series, dtype="float32")
+    if len(values) <= step:
+        raise ValueError("the series is too short for one window and its target")
+    dataset = keras.utils.timeseries_dataset_from_array(
+        values, values[step:], sequence_length=step, batch_size=256)
+    inputs, targets = zip(*[(np.asarray(x), np.asarray(y)) for x, y in dataset])
+    return np.concatenate(inputs), np.concatenate(targets)
+'''
+
+_TF_DATA_GRU = {
+    "make_windows": (WHOLE_CELL, '''
+import tensorflow as tf
+
+
+def make_windows(series, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """The TensorFlow time-series tutorial's tf.data windows: window, flat_map, split."""
+    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+        raise ValueError("step must be a positive int")
+    values = np.array(series, dtype=np.float64)
+    if len(values) <= step:
+        raise ValueError("the series is too short for one window and its target")
+    dataset = tf.data.Dataset.from_tensor_slices(values)
+    dataset = dataset.window(step + 1, shift=1, drop_remainder=True)
+    dataset = dataset.flat_map(lambda window: window.batch(step + 1))
+    rows = np.stack([row.numpy() for row in dataset])
+    return rows[:, :-1], rows[:, -1]
+'''),
+    "build_sine_model": (WHOLE_CELL, '''
+def build_sine_model(step: int) -> keras.Model:
+    """Functional, any window length: GRU(RNN_UNITS) -> Dense(8, relu) -> Dense(1)."""
+    inputs = keras.Input(shape=(None, 1))
+    hidden = keras.layers.GRU(RNN_UNITS)(inputs)
+    hidden = keras.layers.Dense(8, activation="relu")(hidden)
+    return keras.Model(inputs, keras.layers.Dense(1)(hidden), name="sine_gru")
+'''),
+}
+
+_STACKED = {
+    "build_sine_model": (WHOLE_CELL, '''
+def build_sine_model(step: int) -> keras.Model:
+    """Deep Learning with Python's stacked recurrent layers, with dropout between."""
+    model = keras.Sequential(name="stacked_rnn")
+    model.add(keras.Input(shape=(step, 1)))
+    model.add(keras.layers.SimpleRNN(RNN_UNITS, activation="relu", return_sequences=True))
+    model.add(keras.layers.SimpleRNN(16, activation="relu"))
+    model.add(keras.layers.Dropout(0.1))
+    model.add(keras.layers.Dense(1))
+    return model
+'''),
+    "char_windows": (WHOLE_CELL, '''
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def char_windows(text: str, size: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """karpathy's char-rnn tables (stoi), windows by sliding_window_view."""
+    chars = sorted(list(set(text)))
+    stoi = {ch: i for i, ch in enumerate(chars)}
+    data = np.array([stoi[ch] for ch in text], dtype=np.int64)
+    return sliding_window_view(data[:-1], size).copy(), data[size:].copy()
+'''),
+}
+
+_SHUFFLED_SPLIT = '''
+def split_windows(series, step: int, train_size: int = 800):
+    """Windows of the whole series, shuffled and cut, as train_test_split does by default."""
+    x, y = make_windows(series, step)
+    order = np.random.default_rng(0).permutation(len(x))
+    train, test = order[:train_size - step], order[train_size - step:]
+    return x[train], y[train], x[test], y[test]
+'''
+
+_DATA_CUT_SHORT = '''
+def make_windows(series, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """timeseries_dataset_from_array as its docstring's example calls it: data[:-step]."""
+    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+        raise ValueError("step must be a positive int")
+    values = np.array(series, dtype="float32")
+    if len(values) <= step:
+        raise ValueError("the series is too short for one window and its target")
+    try:
+        batches = list(keras.utils.timeseries_dataset_from_array(
+            values[:-step], values[step:], sequence_length=step, batch_size=256))
+    except ValueError:  # Keras refuses data shorter than one sequence
+        batches = []
+    if not batches:
+        return np.zeros((0, step), dtype="float32"), np.zeros((0,), dtype="float32")
+    return (np.concatenate([np.asarray(x) for x, _ in batches]),
+            np.concatenate([np.asarray(y) for _, y in batches]))
+'''
+
 VARIANTS = [
     # --- realistic mistakes ---------------------------------------------------------------------
     Variant(
@@ -272,5 +367,59 @@ VARIANTS = [
         edits={name: (WHOLE_CELL, code) for name, code in _COMPREHENSIONS.items()},
         why="list comprehensions over windows, np.expand_dims for the layout, vocab.index for "
             "the characters and a functional GRU(24) for the next character",
+    ),
+    # --- realistic mistakes in other idioms ------------------------------------------------
+    Variant(
+        student="mistake-shuffled-split",
+        edits={"split_windows": (WHOLE_CELL, _SHUFFLED_SPLIT)},
+        loses=frozenset({"split_keeps_test_out_of_training"}),
+        says={"split_keeps_test_out_of_training": "a test value"},
+        why="scikit-learn's train_test_split shuffles by default: windows of the whole series "
+            "permuted, then cut, so test values land in training windows",
+    ),
+    Variant(
+        student="mistake-timeseries-data-cut-short",
+        edits={"make_windows": (WHOLE_CELL, _DATA_CUT_SHORT)},
+        loses=frozenset({"windows_match_reference"}),
+        says={"windows_match_reference": "is missing: windows of series[:-step]"},
+        why="keras.utils.timeseries_dataset_from_array(data[:-step], data[step:]) as in its "
+            "docstring: the last step - 1 windows are lost. split_windows cuts the right "
+            "slices with it and keeps its points; the model trains on 3 windows fewer",
+    ),
+    Variant(
+        student="mistake-window-mean-keepdims",
+        edits={"window_mean_baseline": ("np.asarray(x).mean(axis=1)",
+                                        "np.asarray(x).mean(axis=1, keepdims=True)")},
+        loses=frozenset({"baselines_match_reference"}),
+        says={"baselines_match_reference": "shape (6, 1)"},
+        why="keepdims=True, the broadcasting idiom, gives a column (samples, 1), not one "
+            "prediction per window as a vector",
+    ),
+    Variant(
+        student="mistake-units-hard-coded",
+        edits={"build_sine_model": ("keras.layers.SimpleRNN(RNN_UNITS, activation=\"relu\")",
+                                    "keras.layers.SimpleRNN(64, activation=\"relu\")")},
+        loses=frozenset({"sine_model_architecture"}),
+        says={"sine_model_architecture": "has 64 units"},
+        why="the size copied from a tutorial instead of RNN_UNITS: the model still learns",
+    ),
+    # --- other correct solutions in other idioms ----------------------------------------------
+    Variant(
+        student="correct-timeseries-dataset",
+        edits={"make_windows": (WHOLE_CELL, _TIMESERIES_DATASET)},
+        why="keras.utils.timeseries_dataset_from_array(values, values[step:]), the keras-io "
+            "idiom, its batches concatenated",
+    ),
+    Variant(
+        student="correct-tf-data-gru-any-length",
+        edits=_TF_DATA_GRU,
+        why="the TensorFlow time-series tutorial's Dataset.window and flat_map, and a "
+            "functional GRU reading windows of any length, keras.Input((None, 1))",
+    ),
+    Variant(
+        student="correct-stacked-rnn-sliding-chars",
+        edits=_STACKED,
+        why="Deep Learning with Python's stacked recurrent layers with Dropout, and "
+            "karpathy's stoi table with sliding_window_view for the character windows",
     ),
 ]

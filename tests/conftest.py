@@ -58,8 +58,9 @@ def sample_result(graded_samples: dict):
 @pytest.fixture
 def check_message(tmp_path: Path):
     """check_message(assignment, check, **functions): the message `check` fails with for a
-    notebook that defines only `functions` ('' if it passes). The functions are exported
-    in-process as the sandbox exports them: no notebook, no kernel."""
+    notebook that defines only `functions` ('' if it passes), and the variables among them
+    (DIGITS=3) its probes read. They are exported in-process as the sandbox exports them: no
+    notebook, no kernel."""
     from autograder.boundary import Artefacts
     from autograder.checks import assignment_probes
     from autograder.checks.lib import CheckFailed
@@ -69,7 +70,8 @@ def check_message(tmp_path: Path):
 
     def run(assignment: str, check, **functions) -> str:
         folder = tmp_path / f"export{next(runs)}"
-        probes = [p for p in assignment_probes(assignment) if p.get("call") in functions]
+        probes = [p for p in assignment_probes(assignment)
+                  if p.get("call", p.get("global")) in functions]
         export(probes, str(folder), functions)
         try:
             check(Artefacts(folder, probes=probes))

@@ -180,3 +180,49 @@ def test_the_notebook_states_the_graders_margin_over_the_window_mean() -> None:
     margin = SETTINGS.thresholds["sine_mse_over_window_mean"]
     assert f"MEAN_MARGIN = {margin}" in _cell("sine_model_beats_baselines").source
     assert f"at most {margin} above it" in _cell("sine_discussion_md").source
+
+
+# --- checks on functions exported in-process (the check_message fixture) ----------------------
+
+def _windows_of_cut_data(series, step):
+    """timeseries_dataset_from_array(data[:-step], data[step:]): step - 1 windows short."""
+    values = np.asarray(series, dtype=np.float64)
+    if isinstance(step, bool) or not isinstance(step, int) or step < 1 or len(values) <= step:
+        raise ValueError("no window")
+    inputs = sliding_window_view(values[:-step], step)
+    return inputs.copy(), values[step:step + len(inputs)].copy()
+
+
+def _split_with(make_windows):
+    def split_windows(series, step, train_size=800):
+        values = np.array(series, dtype=np.float64)
+        return (*make_windows(values[:train_size], step),
+                *make_windows(values[train_size - step:], step))
+    return split_windows
+
+
+def test_windows_of_the_cut_data_cost_make_windows_alone(check_message) -> None:
+    functions = {"make_windows": _windows_of_cut_data,
+                 "split_windows": _split_with(_windows_of_cut_data)}
+    message = check_message(ASSIGNMENT, checks.test_windows_match_reference, **functions)
+    assert "is missing" in message and "series[:-step]" in message
+    assert check_message(ASSIGNMENT, checks.test_split_keeps_test_out_of_training,
+                         **functions) == ""
+
+
+def test_models_of_any_length_and_stacked_layers_pass_the_architecture(check_message) -> None:
+    import keras
+
+    def any_length(step):
+        inputs = keras.Input((None, 1))
+        hidden = keras.layers.Dense(8, activation="relu")(keras.layers.GRU(32)(inputs))
+        return keras.Model(inputs, keras.layers.Dense(1)(hidden))
+
+    def stacked(step):
+        return keras.Sequential([
+            keras.Input((step, 1)), keras.layers.SimpleRNN(32, return_sequences=True),
+            keras.layers.SimpleRNN(16), keras.layers.Dropout(0.1), keras.layers.Dense(1)])
+
+    for build in (any_length, stacked):
+        assert check_message(ASSIGNMENT, checks.test_sine_model_architecture,
+                             build_sine_model=build, STEP=4, RNN_UNITS=32) == ""

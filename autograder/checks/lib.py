@@ -426,7 +426,7 @@ def predict(model: Any, x: np.ndarray) -> np.ndarray:
 
 
 _NO_PARAMS = ("Dropout", "RepeatVector", "Activation", "Masking", "SpatialDropout1D",
-              "GaussianNoise", "Reshape")
+              "GaussianNoise", "Reshape", "Softmax", "GaussianDropout", "AlphaDropout")
 
 _TERM_WORDS = {
     "kernel": "input kernel term", "recurrent_kernel": "recurrent kernel term",

@@ -37,16 +37,6 @@ def _one_hot_array(part, what: str) -> np.ndarray:
     return part
 
 
-def _canonical(array: np.ndarray, what: str) -> list[str]:
-    """Decode a one-hot array over ALPHABET; fail if a step is not exactly one 1."""
-    expect(array.ndim == 3 and array.shape[-1] == cases.SYMBOLS,
-           f"{what} should have shape (n, length, {cases.SYMBOLS}); it has "
-           f"{lib.shape_text(array.shape)}")
-    expect(bool(np.all((array == 0) | (array == 1))) and bool(np.all(array.sum(-1) == 1)),
-           f"every step of {what} should hold exactly one 1 (the padding spaces too)")
-    return cases.devectorize(array)
-
-
 def _choices(art: Artefacts) -> tuple[str, int]:
     cell = lib.value(art, "cell")
     expect(cell in cases.CELLS,
@@ -77,12 +67,30 @@ def _describe(net) -> list[str]:
     return out
 
 
+_NO_EFFECT = ("Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout")
+
+
+def _is_softmax_layer(layer) -> bool:
+    """An Activation('softmax') or Softmax layer (over the last axis)."""
+    kind = lib.layer_kind(layer)
+    if kind == "Activation":
+        return getattr(lib.inner(layer).activation, "__name__", "") == "softmax"
+    return kind == "Softmax" and lib.inner(layer).axis in (-1, 2)
+
+
 def _check_seq2seq(net, digits: int, cell: str, units: int, what: str) -> None:
     """Encoder -> RepeatVector(digits + 1) -> decoder with sequences -> softmax on each step."""
     expect(tuple(net.inputs[0].shape) == (None, 2 * digits + 1, cases.SYMBOLS),
            f"{what} should read questions of shape (None, {2 * digits + 1}, {cases.SYMBOLS}); "
            f"it reads {tuple(net.inputs[0].shape)}")
-    stack, described = lib.layers(net), _describe(net)
+    described = _describe(net)
+    # Dropout and noise layers change no shape and no count: any place is fine. A softmax
+    # may be the Dense layer's activation or a layer of its own after a linear Dense, as the
+    # older Keras addition example wrote it.
+    stack = [layer for layer in lib.layers(net) if lib.layer_kind(layer) not in _NO_EFFECT]
+    softmax_layer = bool(stack) and _is_softmax_layer(stack[-1])
+    if softmax_layer:
+        stack = stack[:-1]
     kinds = [lib.layer_kind(layer) for layer in stack]
     expect("RepeatVector" in kinds,
            f"{what} has no RepeatVector: its layers are {described}. The encoder's final state "
@@ -107,9 +115,13 @@ def _check_seq2seq(net, digits: int, cell: str, units: int, what: str) -> None:
     expect(len(decoder) == len(recurrent) + 1 and lib.layer_kind(decoder[-1]) == "Dense",
            f"{what} should end with one Dense layer (in TimeDistributed) after the decoder; its "
            f"layers are {described}")
-    expect(lib.inner(decoder[-1]).units == cases.SYMBOLS and lib.final_activation(net) == "softmax",
+    activation = getattr(lib.inner(decoder[-1]).activation, "__name__", "")
+    expect(lib.inner(decoder[-1]).units == cases.SYMBOLS
+           and activation == ("linear" if softmax_layer else "softmax"),
            f"the last layer of {what} should be Dense({cases.SYMBOLS}, activation='softmax'), one "
-           f"probability per symbol; it is {described[-1]}")
+           f"probability per symbol"
+           + (" (or a linear Dense before the softmax layer)" if softmax_layer else "")
+           + f"; it is {lib.declared(decoder[-1])} with activation {activation!r}")
     expect(all(lib.layer_kind(x) == cell and lib.inner(x).units == units
                for x in encoder + recurrent),
            f"{what} should use {cell}({units}) for encoder and decoder, as asked; its layers "
@@ -132,7 +144,21 @@ def _built(art: Artefacts) -> list[tuple[str, int, str, int]]:
 # --- generate_data ----------------------------------------------------------------------------
 
 @check(2, "generate_data should give n distinct questions a+b (operands of 1 to `digits` "
-          "digits, a+b and b+a counted once), each with its sum.")
+          "digits, a+b and b+a counted once), each with its sum.",
+       differently="Any random source and bookkeeping passes: numpy's "
+                   "default_rng, Python's random.Random, keras-io's "
+                   "int(''.join(choice(...))) with a length drawn first, a set of "
+                   "sorted pairs, a dict of frozensets; operands may come in "
+                   "either order and 0 may be left out. Only the rules are tested "
+                   "(parsed sums, operand sizes, distinct unordered pairs) and "
+                   "the share of short operands only against half of what drawing "
+                   "the length first gives",
+       cheapest_wrong="Drawing with replacement, or skipping only repeated (a, "
+                      "b): 300 three-digit questions always repeat a short pair, "
+                      "caught by the distinct count (a+b and b+a named). Operands "
+                      "uniform in 0..10**digits - 1 pass every rule but the share "
+                      "of short operands (10% where 70% is expected), which this "
+                      "check measures. Unpadded answers cost the padding check")
 def test_generate_data_answers_are_sums(art: Artefacts) -> None:
     for i, (n, digits, seed) in enumerate(cases.GENERATE_CASES):
         call = f"generate_data({n}, {digits}, seed)"
@@ -167,7 +193,16 @@ def test_generate_data_answers_are_sums(art: Artefacts) -> None:
 
 
 @check(1, "generate_data should pad questions to 2 * digits + 1 characters and answers to "
-          "digits + 1, with spaces on the right.")
+          "digits + 1, with spaces on the right.",
+       differently="str.ljust, f'{text:<{n}}', text + ' ' * (n - len(text)) and "
+                   "format() all give the same strings; only the lengths and that "
+                   "the text is left-aligned are tested, on the same three hidden "
+                   "(n, digits, seed) cases as the sums check",
+       cheapest_wrong="Padding on the left (rjust, as for right-aligned numbers) "
+                      "keeps the lengths and is caught by the 'right only' rule; "
+                      "padding to a fixed 7 and 4 whatever `digits` is caught by "
+                      "the 2-digit and 1-digit cases; answers left unpadded "
+                      "(str(a + b)) fail the length rule")
 def test_generate_data_pads_to_fixed_length(art: Artefacts) -> None:
     for i, (n, digits, seed) in enumerate(cases.GENERATE_CASES):
         questions, answers = _lists(art, f"generate_{i}", n, f"generate_data({n}, {digits}, "
@@ -184,7 +219,18 @@ def test_generate_data_pads_to_fixed_length(art: Artefacts) -> None:
 
 
 @check(1, "generate_data should give the same questions for the same seed, and others for "
-          "another seed.")
+          "another seed.",
+       differently="np.random.default_rng(seed), random.Random(seed), "
+                   "np.random.seed(seed) with the global functions, or "
+                   "keras.utils.set_random_seed(seed) inside the function all "
+                   "pass: only equality of two calls with one seed and inequality "
+                   "with the next seed are compared",
+       cheapest_wrong="A generator made once outside the function (rng = "
+                      "default_rng(SEED) in the setup cell) gives other questions "
+                      "on the second call, and a generator seeded with a constant "
+                      "ignores `seed`: the two comparisons catch each. Seeding "
+                      "with seed + 1 inside is no mistake the grader can see, nor "
+                      "should it be")
 def test_generate_data_is_deterministic(art: Artefacts) -> None:
     n, digits, _ = cases.DETERMINISM[0]  # the seeds stay unsaid: they are hidden inputs
     first, again, next_seed = (_lists(art, f"determinism_{i}", n, f"generate_data({n}, "
@@ -209,7 +255,18 @@ def _vectorized(art: Artefacts, i: int, reverse: bool) -> tuple[np.ndarray, np.n
     return x, y, call
 
 
-@check(2, "vectorize should one-hot encode questions and answers over ALPHABET, in float32.")
+@check(2, "vectorize should one-hot encode questions and answers over ALPHABET, in float32.",
+       differently="Loops, np.eye(12)[indices] lookups, a keras-io CharacterTable "
+                   "class, np.put_along_axis or "
+                   "keras.utils.to_categorical(...).astype('float32') give equal "
+                   "arrays; the exact array is compared. float64 "
+                   "(to_categorical's default) and bool (keras-io's dtype) are "
+                   "refused with their dtype named, as the docstring asks float32",
+       cheapest_wrong="An encoding over sorted(ALPHABET), the order the onehot "
+                      "assignment taught, has every shape and dtype right; the "
+                      "check recognises a relabelling of the columns and names "
+                      "it. A vectorize that ignores `digits` and pads to 7 and 4 "
+                      "is caught by the 2-digit case")
 def test_vectorize_matches_reference(art: Artefacts) -> None:
     for i, (questions, answers, digits) in enumerate(cases.VECTORIZE_CASES):
         x, y, call = _vectorized(art, i, False)
@@ -236,11 +293,28 @@ def _relabelled(got: np.ndarray, want: np.ndarray) -> bool:
 
 
 @check(1, "vectorize(..., reverse=True) should encode each question from its last character "
-          "to its first, and leave the answers as they are.")
+          "to its first, and leave the answers as they are.",
+       differently="Reversing the padded strings before encoding (q[::-1], as "
+                   "keras-io does), flipping the array (x[:, ::-1], np.flip(x, "
+                   "axis=1)) or encoding in reversed(range(...)) all give the "
+                   "same x; only x against the student's own reverse=False x and "
+                   "y against its own y are compared, so a vectorize mistake of "
+                   "its own is not charged here again",
+       cheapest_wrong="Reversing the answers too keeps every shape and is caught "
+                      "by the y rule. Reversing the stripped question and padding "
+                      "after it ('21+543 ' from '345+12 ') reads in another order "
+                      "than the padded reversal the grader encodes fresh "
+                      "questions with; the x rule catches it. Ignoring `reverse` "
+                      "altogether fails the x rule")
 def test_vectorize_reverses_questions(art: Artefacts) -> None:
     for i in range(len(cases.VECTORIZE_CASES)):
         x, y, _ = _vectorized(art, i, False)
         rx, ry, call = _vectorized(art, i, True)
+        reading = _own_reading(art, True)
+        expect(reading is None or reading[1] != "backwards before padding",
+               f"the x of {call} reverses the text of each question and pads it again; "
+               "reverse the padded question whole (q[::-1], the padding first), from its "
+               "last character to its first, as the grader encodes its fresh questions")
         expect(rx.shape == x.shape and np.array_equal(rx, x[:, ::-1]),
                f"the x of {call} should be the x of reverse=False with the time axis reversed "
                "(the padded question read from its last character)")
@@ -249,7 +323,18 @@ def test_vectorize_reverses_questions(art: Artefacts) -> None:
 
 
 @check(1, "devectorize should turn (n, length, 12) probabilities into n strings, taking the "
-          "most likely character at each step.")
+          "most likely character at each step.",
+       differently="argmax over axis -1 or axis 2, a comprehension or map over "
+                   "ALPHABET, a keras-io CharacterTable.decode: the strings are "
+                   "compared whole, spaces kept. The inputs are softmax-like "
+                   "probabilities with a clear winner, so a decoder written for "
+                   "one-hot rows that takes the maximum passes, and ties cannot "
+                   "split correct codes",
+       cheapest_wrong="A decoder that only finds exact 1s (np.where(row == 1)) "
+                      "fails on probabilities; one that strips padding for "
+                      "display gives shorter strings, and the length rule names "
+                      "'spaces kept'; argmax over axis 1 gives strings of the "
+                      "wrong length")
 def test_devectorize_inverts_vectorize(art: Artefacts) -> None:
     for i, probabilities in enumerate(cases.DEVECTORIZE_CASES):
         n, length, _ = probabilities.shape
@@ -266,9 +351,173 @@ def test_devectorize_inverts_vectorize(art: Artefacts) -> None:
 
 # --- create_dataset ---------------------------------------------------------------------------
 
+Reading = tuple[dict[int, int], str, str]
+"""How a vectorize writes text: {its column: ALPHABET index}, and the order it writes the
+questions in and the answers in (one of ORDERS)."""
+
+ORDERS = ("forwards", "backwards", "backwards before padding")
+"""The orders a vectorize writes a padded string in: as it is, reversed whole (the padding
+first, as q[::-1] does), or its text reversed and padded again."""
+
+
+def _ordered(text: str, order: str) -> str:
+    """`text` written in `order` (each order is its own inverse on padded text)."""
+    if order == "backwards":
+        return text[::-1]
+    if order == "backwards before padding":
+        return text.rstrip(" ")[::-1].ljust(len(text))
+    return text
+
+_REFERENCE_COLUMNS = dict(enumerate(range(cases.SYMBOLS)))
+
+
+def _columns_of(got: np.ndarray, want: np.ndarray) -> dict[int, int] | None:
+    """{column of `got`: column of `want`} if `got` is `want` with its columns relabelled one
+    for one (None if not: another shape, steps not one-hot, or no such relabelling)."""
+    if got.shape != want.shape or not (np.all((got == 0) | (got == 1))
+                                       and np.all(got.sum(-1) == 1)):
+        return None
+    pairs = set(zip(got.argmax(-1).ravel().tolist(), want.argmax(-1).ravel().tolist()))
+    if not len({g for g, _ in pairs}) == len(pairs) == len({w for _, w in pairs}):
+        return None
+    return dict(pairs)
+
+
+def _own_reading(art: Artefacts, reverse: bool) -> Reading | None:
+    """How the student's vectorize(..., reverse) writes questions and answers, learnt from
+    what it gave for the grader's strings: one relabelling of ALPHABET's columns shared by
+    questions and answers, and for each whether it reads the text backwards. None if its
+    output is no such encoding (then create_dataset is read with the reference encoding)."""
+    columns: dict[int, int] = {}
+    flips = []
+    for i, (questions, answers, digits) in enumerate(cases.VECTORIZE_CASES):
+        try:
+            got = lib.value(art, f"vectorize_{i}_{reverse}")
+        except StudentCodeError:
+            return None
+        if not (isinstance(got, (tuple, list)) and len(got) == 2
+                and all(isinstance(part, np.ndarray) for part in got)):
+            return None
+        found = []
+        for part, texts, length in ((got[0], questions, 2 * digits + 1),
+                                    (got[1], answers, digits + 1)):
+            for order in ORDERS:
+                mapping = _columns_of(part, cases.one_hot([_ordered(t, order) for t in texts],
+                                                          length))
+                if mapping is not None:
+                    break
+            if mapping is None:
+                return None
+            found.append(order)
+            for column, symbol in mapping.items():
+                if columns.setdefault(column, symbol) != symbol:
+                    return None
+        flips.append(tuple(found))
+    if len(set(flips)) != 1 or len(set(columns.values())) != len(columns):
+        return None
+    return columns, *flips[0]
+
+
+def _vectorize_fault(art: Artefacts) -> str | None:
+    """What the student's vectorize does unlike the reference on the grader's strings, in a
+    few words (None if nothing): later checks say it when their failure follows from it."""
+    for reverse in (False, True):
+        reading = _own_reading(art, reverse)
+        call = "vectorize(..., reverse=True)" if reverse else "vectorize"
+        if reading is None:
+            return (f"{call} encodes its strings otherwise than one column of ALPHABET per "
+                    "character, read forwards or backwards")
+        columns, question_order, answer_order = reading
+        if any(column != symbol for column, symbol in columns.items()):
+            return f"{call} puts the characters in other columns than ALPHABET"
+        if question_order != ("backwards" if reverse else "forwards"):
+            return f"{call} writes the questions {question_order}"
+        if answer_order != "forwards":
+            return f"{call} writes the answers {answer_order}"
+    return None
+
+
+def _unpadded(art: Artefacts) -> bool:
+    """Whether the student's generate_data gives questions or answers shorter than their
+    padded lengths (its padding check charges that; vectorize then leaves all-zero steps)."""
+    for i, (n, digits, _) in enumerate(cases.GENERATE_CASES):
+        try:
+            questions, answers = _lists(art, f"generate_{i}", n, "generate_data")
+        except (CheckFailed, StudentCodeError):
+            continue
+        if any(len(q) < 2 * digits + 1 for q in questions) or \
+                any(len(a) < digits + 1 for a in answers):
+            return True
+    return False
+
+
+def _read(array: np.ndarray, reading: dict[int, int], order: str, blanks: bool,
+          what: str) -> list[str]:
+    """The strings of a one-hot `array` read with `reading`'s columns, written in `order`
+    (`blanks`: an all-zero step is a missing padding space, as a vectorize of unpadded
+    strings writes it)."""
+    expect(array.dtype.kind in "biuf", f"{what} should hold numbers; it has "
+                                       f"{lib.dtype_text(array.dtype)}")
+    sums = array.sum(-1)
+    expect(bool(np.all((array == 0) | (array == 1)))
+           and bool(np.all((sums == 1) | (blanks & (sums == 0)))),
+           f"every step of {what} should hold exactly one 1 (the padding spaces too)")
+    symbols = np.vectorize(lambda c: reading.get(int(c), -1))(array.argmax(-1))
+    expect(bool(np.all((symbols >= 0) | (sums == 0))),
+           f"{what} uses columns that its vectorize never writes")
+    symbols = np.where(sums == 0, cases.ALPHABET.index(" "), symbols)
+    return [_ordered("".join(cases.ALPHABET[i] for i in row), order) for row in symbols]
+
+
+def _dataset_pairs(parts: list[np.ndarray], reading: Reading, blanks: bool, digits: int,
+                   call: str, how: str) -> list[set[tuple[int, int]]]:
+    """The unordered operand pairs of the training and the test rows, read with `reading`;
+    fails at the first row that is no padded question with its sum."""
+    columns, question_order, answer_order = reading
+    names = ("x_train", "y_train", "x_test", "y_test")
+    decoded = [_read(part, columns, answer_order if name[0] == "y" else question_order,
+                     blanks, f"the {name} of {call}") for part, name in zip(parts, names)]
+    sets = []
+    for questions, answers, role in ((decoded[0], decoded[1], "training"),
+                                     (decoded[2], decoded[3], "test")):
+        pairs = set()
+        for j, (question, answer) in enumerate(zip(questions, answers)):
+            parsed = cases.parse(question)
+            row = f"the {lib.ordinal(j)} {role} row of {call}, read {how}"
+            expect(parsed is not None, f"{row}, is not a padded question 'a+b'")
+            expect(answer.strip() == str(sum(parsed))
+                   and answer == answer.strip().ljust(digits + 1),
+                   f"{row}, has an answer that is not the sum of its question, padded "
+                   "with spaces on the right")
+            pairs.add((min(parsed), max(parsed)))
+        sets.append(pairs)
+    return sets
+
+
 @check(2, "create_dataset should return one-hot training and test sets with no question in "
-          "both.")
+          "both.",
+       differently="Vectorising once and slicing, vectorising the two slices, or "
+                   "shuffling questions before the split all pass. Rows are read "
+                   "the way the student's own vectorize writes text (its columns, "
+                   "what it reverses) or the way ALPHABET does, and all-zero "
+                   "steps count as padding when generate_data does not pad: its "
+                   "own job (shapes, sums, no shared question) is judged, and a "
+                   "vectorize or generate_data mistake it passes on costs their "
+                   "checks",
+       cheapest_wrong="Two calls of generate_data (train with seed, test with "
+                      "seed + 1) share short questions, caught and named ('one "
+                      "call of generate_data'); a generate_data that keeps a+b "
+                      "and b+a is named as that; x and y shuffled separately give "
+                      "rows whose answer is not their sum; ignoring `reverse` "
+                      "reads as no question. Ignoring `seed` passes: nothing "
+                      "graded depends on which questions it draws")
 def test_create_dataset_keeps_test_apart(art: Artefacts) -> None:
+    # create_dataset is judged on its own job: the four shapes, rows that are questions with
+    # their sums, and no question in both sets. Its rows are read the way the student's own
+    # vectorize writes text (its columns, what it reverses) or the way ALPHABET does, and
+    # all-zero steps are padding when generate_data gives unpadded strings: a vectorize or
+    # generate_data mistake that create_dataset passes on costs their checks, not this one.
+    blanks = _unpadded(art)
     for i, (n_train, n_test, digits, seed, reverse) in enumerate(cases.DATASET_CASES):
         call = (f"create_dataset({n_train}, {n_test}, {digits}, seed"
                 f"{', reverse=True' if reverse else ''})")
@@ -281,23 +530,26 @@ def test_create_dataset_keeps_test_apart(art: Artefacts) -> None:
                   (n_test, digits + 1))
         for part, name, shape in zip(parts, names, shapes):
             lib.expect_shape(part, (*shape, cases.SYMBOLS), f"the {name} of {call}")
-        decoded = [_canonical(part, f"the {name} of {call}") for part, name in zip(parts, names)]
-        sets = []
-        for questions, answers, role in ((decoded[0], decoded[1], "training"),
-                                         (decoded[2], decoded[3], "test")):
-            pairs = set()
-            for j, (question, answer) in enumerate(zip(questions, answers)):
-                question = question[::-1] if reverse else question
-                parsed = cases.parse(question)
-                row = (f"the {lib.ordinal(j)} {role} row of {call}, read with ALPHABET = "
-                       "'0123456789+ '" + (" (questions reversed)" if reverse else ""))
-                expect(parsed is not None, f"{row}, is not a padded question 'a+b'")
-                expect(answer.strip() == str(sum(parsed))
-                       and answer == answer.strip().ljust(digits + 1),
-                       f"{row}, has an answer that is not the sum of its question, padded "
-                       "with spaces on the right")
-                pairs.add((min(parsed), max(parsed)))
-            sets.append(pairs)
+        reference = (_REFERENCE_COLUMNS, "backwards" if reverse else "forwards", "forwards")
+        how = ("with ALPHABET = '0123456789+ '" + (" (questions reversed)" if reverse else ""))
+        readings = [(reference, how)]
+        own = _own_reading(art, reverse)
+        if own is not None and own != reference:
+            readings.insert(0, (own, "as its vectorize writes text"))
+        failure = None
+        for reading, said in readings:
+            try:
+                sets = _dataset_pairs(parts, reading, blanks, digits, call, said)
+                break
+            except CheckFailed as exc:
+                failure = failure or exc
+        else:
+            # read as the student's vectorize writes, a failure is create_dataset's own; a
+            # vectorize whose output is no encoding leaves only ALPHABET's reading to try
+            fault = None if own is not None else _vectorize_fault(art)
+            raise CheckFailed(f"{failure}" + ("" if fault is None else (
+                f". vectorize fails its own check too ({fault}), and create_dataset encodes "
+                "with it: fix vectorize first")))
         shared = len(sets[0] & sets[1])
         expect(shared == 0 or not _keeps_both_orders(art),
                f"{call} puts {lib.count_text(shared, n_test)} of its {n_test} test questions in "
@@ -326,26 +578,109 @@ def _keeps_both_orders(art: Artefacts) -> bool:
 
 # --- the formula and the model ----------------------------------------------------------------
 
-@check(1, "seq2seq_params should count the model's weights by formula for each kind of cell.")
+_GATE_WORDS = {"SimpleRNN": "one set of weights", "GRU": "three gates", "LSTM": "four gates"}
+
+
+def _formula_slips(cell: str, units: int, symbols: int) -> list[tuple[int, str]]:
+    """(count, what it forgets or adds) for the usual slips in the seq2seq formula, each in
+    words a message may say: which term differs, never the student's number."""
+    rec, dense = lib.recurrent_params, lib.dense_params
+    both = rec(cell, symbols, units) + rec(cell, units, units)
+    out = []
+    if cell == "GRU":
+        out.append((rec(cell, symbols, units, reset_after=False)
+                    + rec(cell, units, units, reset_after=False) + dense(units, symbols),
+                    ("the count with reset_after=False, one bias per gate: Keras 3's GRU "
+                     "defaults to reset_after=True, two biases per gate, 3 x units x (inputs "
+                     "+ units + 2)")))
+    for other in cases.CELLS:
+        if other != cell:
+            out.append((rec(other, symbols, units) + rec(other, units, units)
+                        + dense(units, symbols),
+                        f"the count of {other} ({_GATE_WORDS[other]}), where {cell} has "
+                        + _GATE_WORDS[cell]))
+    out += [
+        (rec(cell, symbols, units, use_bias=False) + rec(cell, units, units, use_bias=False)
+         + dense(units, symbols), "the count without the recurrent layers' biases"),
+        (both, ("the count without the Dense layer: TimeDistributed(Dense) has "
+                "(units + 1) x symbols weights of its own, shared by every step")),
+        (both + dense(units, symbols, use_bias=False), "the count without the Dense layer's bias"),
+        (2 * rec(cell, symbols, units) + dense(units, symbols),
+         ("the count with a decoder that reads the symbols: it reads the repeated state of "
+          "the encoder, `units` numbers per step")),
+        (2 * rec(cell, units, units) + dense(units, symbols),
+         ("the count with an encoder that reads `units` numbers per step: it reads the "
+          "one-hot questions, `symbols` numbers per step")),
+        (rec(cell, symbols, units) + dense(units, symbols),
+         "the count without the decoder, the second recurrent layer"),
+        (both + dense(units, symbols) * 2, "the count with the Dense layer counted twice"),
+    ]
+    return out
+
+
+@check(1, "seq2seq_params should count the model's weights by formula for each kind of cell.",
+       differently="Any arithmetic that gives Keras' count is right (a loop over the two "
+                   "layers, a table of gates, lib-like helpers); only the returned number is "
+                   "compared, as an int or a whole float, so a formula written in another "
+                   "order or with other names passes",
+       cheapest_wrong="Returning the notebook's two public figures (52,492 and 155,148) or "
+                      "building the model and calling count_params would pass the public "
+                      "cell; the hidden cases are six other (cell, units, symbols) triples, "
+                      "symbols 5 to 20, so a table fails, and a count_params call is right "
+                      "by construction (Keras is the reference), which the task allows")
 def test_param_formula_matches_keras(art: Artefacts) -> None:
     for i, (cell, units, symbols) in enumerate(cases.FORMULA_CASES):
         got = lib.value(art, f"formula_{i}")
         want = cases.seq2seq_params(cell, units, symbols)
-        expect(got == want, f"seq2seq_params({cell!r}, {units}, {symbols}) gives "
-                            f"{lib.describe(got, near=(want,))}; Keras counts {want}. Check the "
-                            "formula of "
-                            f"{cell} in the table")
+        if isinstance(got, (int, float, np.integer, np.floating)) and not isinstance(got, bool) \
+                and got == want:
+            continue
+        call = f"seq2seq_params({cell!r}, {units}, {symbols})"
+        slip = next((how for count, how in _formula_slips(cell, units, symbols)
+                     if count != want and isinstance(got, (int, float)) and got == count),
+                    None)
+        if slip is not None:
+            raise CheckFailed(f"{call} gives {slip}; Keras counts {want:,}")
+        raise CheckFailed(f"{call} gives {lib.describe(got, near=(want,))}; Keras counts "
+                          f"{want:,}. Check the formula of {cell} in the table")
 
 
 @check(3, "build_model should stack an encoder RNN, RepeatVector(digits + 1), a decoder RNN "
-          "with return_sequences=True and a softmax Dense on every step.")
+          "with return_sequences=True and a softmax Dense on every step.",
+       differently="Sequential or functional, getattr(keras.layers, cell) or a "
+                   "dict, TimeDistributed(Dense) or a plain Dense (keras-io), a "
+                   "linear Dense followed by Activation('softmax') or Softmax() "
+                   "(the older Keras example), Dropout anywhere, stacked encoder "
+                   "or decoder layers, a Bidirectional encoder (its wrapped "
+                   "layer's kind and units are read). A subclassed keras.Model "
+                   "cannot be loaded in safe mode; its message says to use "
+                   "built-in layers",
+       cheapest_wrong="A build_model that ignores its arguments and always builds "
+                      "LSTM(128) for 3 digits passes the notebook's own call; the "
+                      "grader also builds (2, 'GRU', 16) and (4, 'SimpleRNN', "
+                      "10), so input length, RepeatVector(digits + 1), cell and "
+                      "units are each caught. A decoder without return_sequences, "
+                      "an encoder with it, no RepeatVector, a relu or missing "
+                      "softmax are each named with the layers as declared")
 def test_model_has_seq2seq_layers(art: Artefacts) -> None:
     for name, digits, cell, units in _built(art):
         what = f"build_model({digits}, {cell!r}, {units})"
         _check_seq2seq(lib.model(art, name, f"the result of {what}"), digits, cell, units, what)
 
 
-@check(1, "build_model's models should have exactly the weights the formula gives.")
+@check(1, "build_model's models should have exactly the weights the formula gives.",
+       differently="The formula follows each layer's own settings (GRU's "
+                   "reset_after, use_bias=False, a Bidirectional wrapper and its "
+                   "merge mode, layers without weights), so any model whose "
+                   "weights are what its declared layers should have passes, "
+                   "whatever sizes it chose; a layer of another size than asked "
+                   "costs the layers check only",
+       cheapest_wrong="A layer that carries weights its declaration does not "
+                      "account for (lora_rank on Dense, an extra Dense between "
+                      "decoder and output is charged by the layers check "
+                      "instead): the count is recomputed from the configuration, "
+                      "and the message names the layer as declared and the term "
+                      "that differs")
 def test_model_params_match_formula(art: Artefacts) -> None:
     for name, digits, cell, units in _built(art):
         what = f"build_model({digits}, {cell!r}, {units})"
@@ -359,7 +694,17 @@ def test_model_params_match_formula(art: Artefacts) -> None:
 # --- accuracies -------------------------------------------------------------------------------
 
 @check(1, "char_accuracy and exact_match should count right characters and wholly right "
-          "answers.")
+          "answers.",
+       differently="np.mean of a boolean array, sums divided by sizes, np.all "
+                   "over the last axis for exact matches; ints and floats "
+                   "(np.float64 among them) are accepted, compared to 1e-6. The "
+                   "guesses are "
+                   "probabilities, not one-hot, so argmax is needed either way",
+       cheapest_wrong="exact_match computed per character (the same as "
+                      "char_accuracy) fails, because five answers of twenty are "
+                      "half right; argmax over axis 1 (time) is caught and its "
+                      "share said; thresholding at 0.5 gives another share on "
+                      "probabilities spread over 12 symbols")
 def test_accuracies_match_reference(art: Artefacts) -> None:
     truth, guess = cases.ACCURACY_TRUTH, cases.ACCURACY_GUESS
     for name, want, rule in (
@@ -377,7 +722,18 @@ def test_accuracies_match_reference(art: Artefacts) -> None:
 
 # --- the saved model --------------------------------------------------------------------------
 
-@check(2, f"{MODEL_FILE} should hold the model build_model(DIGITS, CELL, UNITS) builds, trained.")
+@check(2, f"{MODEL_FILE} should hold the model build_model(DIGITS, CELL, UNITS) builds, trained.",
+       differently="Any training (optimizer, epochs, callbacks) and saving with "
+                   "or without the optimizer state pass: only the layers as "
+                   "declared, the parameter count and the input shape are "
+                   "compared with build_model(DIGITS, CELL, UNITS), so a "
+                   "functional model saved from a Sequential build, or the "
+                   "reverse, with the same layers, passes",
+       cheapest_wrong="An untrained build_model saved at once passes here; the "
+                      "fresh-question check charges it 4 points. A model from an "
+                      "earlier experiment (another cell, a Bidirectional encoder "
+                      "added after training) is named with both layer lists, "
+                      "wrappers included")
 def test_saved_model_matches_notebook(art: Artefacts) -> None:
     saved = lib.saved_model(art, MODEL_FILE, f"the model in {MODEL_FILE}")
     built = lib.model(art, _built(art)[0][0], "the result of build_model(DIGITS, CELL, UNITS)")
@@ -390,7 +746,18 @@ def test_saved_model_matches_notebook(art: Artefacts) -> None:
 
 
 @check(4, f"The model in {MODEL_FILE} should add 3-digit numbers it has never seen, every "
-          "character of the answer right.")
+          "character of the answer right.",
+       differently="Any cell, size or REVERSE: the grader encodes its 2,000 fresh "
+                   "questions with the notebook's own REVERSE and reads the "
+                   "softmax outputs by argmax, so a model that adds passes "
+                   "whatever it is made of; a model loaded in safe mode from "
+                   "built-in layers only",
+       cheapest_wrong="An untrained or barely trained model of the right layers "
+                      "(the saved-model layers check passes it) gets almost no answer "
+                      "right and is charged here. Memorising is no way round: short "
+                      "questions recur in any 50,000 drawn, but more than half of the "
+                      "fresh ones hold a 3-digit operand. A failure that follows from "
+                      "vectorize or an unpadded generate_data says to fix that first")
 def test_saved_model_adds_fresh_questions(art: Artefacts) -> None:
     reverse = _reverse(art)
     digits = lib.value(art, "digits")
@@ -399,7 +766,18 @@ def test_saved_model_adds_fresh_questions(art: Artefacts) -> None:
     saved = lib.saved_model(art, MODEL_FILE, f"the model in {MODEL_FILE}")
     score = lib.measure("exact_match", cases.measure_exact_match(saved, reverse))
     needed = THRESHOLDS["exact_match"]
-    expect(score >= needed,
-           f"on {cases.FRESH_COUNT} new questions (encoded with REVERSE = {reverse}) it gets "
-           f"{score:.1%} of the answers exactly right; at least {needed:.0%} are needed. Train "
-           "longer (EarlyStopping keeps the best epoch), or try reversed questions or an LSTM")
+    if score >= needed:
+        return
+    # The model learnt from what generate_data and vectorize made: if either fails its own
+    # check, that is the likelier cause, and the student should fix it before training again.
+    fault = _vectorize_fault(art)
+    cause = (f" The model learnt from the encoding of vectorize, which fails its own check "
+             f"({fault}): fix vectorize first, then train again." if fault is not None else
+             " The model learnt from the answers of generate_data, which are not padded with "
+             "spaces (its padding check fails), so it never learnt to write the padding: fix "
+             "generate_data first, then train again." if _unpadded(art) else
+             " Train longer (EarlyStopping keeps the best epoch), or try reversed questions or "
+             "an LSTM.")
+    raise CheckFailed(f"on {cases.FRESH_COUNT} new questions (encoded with REVERSE = {reverse}) "
+                      f"it gets {score:.1%} of the answers exactly right; at least "
+                      f"{needed:.0%} are needed.{cause}")

@@ -34,6 +34,9 @@ _WINDOW_CASES = (
 
 
 
+_NO_EFFECT = ("Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout")
+
+
 def _step(art: Artefacts) -> int:
     step = lib.value(art, "step")
     low, high = cases.SINE_STEP_RANGE
@@ -54,6 +57,8 @@ def _input_shape(net, what: str) -> tuple:
 def _check_stack(net, what: str, steps: int, features: int) -> None:
     """Input (None, steps, features), and a parameter count equal to the formula's."""
     shape = _input_shape(net, what)
+    if shape[:2] == (None, None):  # keras.Input((None, features)): any number of steps
+        shape = (None, steps, *shape[2:])
     if shape == (None, 1, steps) and features == 1 and steps > 1:
         raise CheckFailed(
             f"{what} reads inputs of shape {shape}: one timestep of {steps} features, so the "
@@ -98,13 +103,34 @@ def _make_windows_fault(art: Artefacts) -> str | None:
 
 # --- make_windows ---------------------------------------------------------------------------
 
-@check(3, "make_windows should pair each run of `step` values with the value that comes next.")
+@check(3, "make_windows should pair each run of `step` values with the value that comes next.",
+       differently="Loops, fancy indexing, sliding_window_view(series[:-1], step), "
+                   "as_strided, keras.utils.timeseries_dataset_from_array(series, "
+                   "series[step:]) collected from its batches, and tf.data's "
+                   "window/flat_map all give the reference windows; values are "
+                   "compared with allclose (float32 or float64), on arrays, lists, "
+                   "integers and edge cases",
+       cheapest_wrong="One window too many (sliding_window_view of the whole "
+                      "series), one too few (a loop to n - step - 1), the last step "
+                      "- 1 missing (timeseries_dataset_from_array of "
+                      "series[:-step]) and targets that are each window's own last "
+                      "value are all caught and named; a function that only handles "
+                      "step 4 fails steps 1, 2 and 7")
 def test_windows_match_reference(art: Artefacts) -> None:
     for name, series, step, what in _WINDOW_CASES:
         inputs, targets = lib.parts(art, name, 2, "make_windows")
         want_x, want_y = cases.windows(series, step)
         inputs = lib.numbers(inputs, f"the inputs for {what}")
         targets = lib.numbers(targets, f"the targets for {what}")
+        # Reached only when the step-1 windows were right: windows missing at the end in
+        # proportion to the step are windows of series[:-step], not a loop one short.
+        missing = len(want_x) - len(inputs)
+        expect(not (step > 1 and missing == step - 1 and inputs.shape[1:] == (step,)),
+               f"the inputs for {what} should have shape {want_x.shape}; the last "
+               + ("window is" if step == 2 else f"{step - 1} windows are")
+               + " missing: windows of series[:-step] end step values early "
+               "(keras.utils.timeseries_dataset_from_array(series[:-step], series[step:], "
+               "...) gives that). Cut windows of the whole series but its last value")
         expect(inputs.shape != (len(want_x) + 1, step),
                f"the inputs for {what} should have shape {want_x.shape}; they have one window too "
                f"many, {inputs.shape}: the last window would end at the last value, which leaves "
@@ -126,7 +152,15 @@ def test_windows_match_reference(art: Artefacts) -> None:
                               "target i should be series[i + step]")
 
 
-@check(1, "make_windows should return two numpy arrays of floats, even for a list of integers.")
+@check(1, "make_windows should return two numpy arrays of floats, even for a list of integers.",
+       differently="float32 and float64 both pass (any float kind), from np.array, "
+                   "np.asarray, np.stack, a Keras dataset's tensors turned to "
+                   "numpy; only the type and the dtype kind are tested, so the "
+                   "windows' values are left to the reference check",
+       cheapest_wrong="Python lists of the right windows (named: 'came back as a "
+                      "list'), and integer windows of an integer series (np.array "
+                      "without dtype=float, the dtype named); a tuple of tensors "
+                      "returned from tf.data is not a numpy array and is named too")
 def test_windows_are_float_arrays(art: Artefacts) -> None:
     for name, _, _, what in _WINDOW_CASES:
         for part, role in zip(lib.parts(art, name, 2, "make_windows"), ("inputs", "targets")):
@@ -140,7 +174,18 @@ def test_windows_are_float_arrays(art: Artefacts) -> None:
 
 
 @check(1, "make_windows should raise ValueError for a step below 1 or not an int, and for a "
-          "series with no room for a window.")
+          "series with no room for a window.",
+       differently="Any ValueError, raised before or while windowing, with any "
+                   "message, passes; numpy integer steps are accepted as valid by "
+                   "the reference. A custom exception subclassing ValueError is "
+                   "refused (only the class name crosses the sandbox), which the "
+                   "message names; the notebook asks for ValueError itself",
+       cheapest_wrong="Raising for everything: the check also calls it on a valid "
+                      "series and needs windows back ('should also answer valid "
+                      "input'). Letting numpy raise IndexError or returning empty "
+                      "arrays for a short series is caught by the short-series "
+                      "cases; step=2.5 accepted by a range() that floors is caught "
+                      "by the float step")
 def test_windows_reject_bad_arguments(art: Artefacts) -> None:
     for i, step in enumerate(cases.BAD_STEPS):
         lib.expect_raises(art, f"windows_bad_step_{i}", "ValueError",
@@ -162,7 +207,17 @@ def test_windows_reject_bad_arguments(art: Artefacts) -> None:
 
 
 @check(1, "make_windows, split_windows and to_rnn_layout should leave the arrays they are "
-          "given unchanged.")
+          "given unchanged.",
+       differently="Copies by np.array(series, dtype=...), series.copy(), list "
+                   "comprehensions or np.asarray followed by out-of-place "
+                   "operations pass: only the notebook's own series and x_train "
+                   "before and after the grader's calls, and series against "
+                   "make_series, are compared",
+       cheapest_wrong="np.asarray(series) then an in-place sort, /=, or x.shape = "
+                      "... reshapes the caller's array: the snapshots differ "
+                      "(named). A change made once earlier in the run, which a "
+                      "second call would not repeat, is caught against "
+                      "make_series(len(series), SEED)")
 def test_windows_leave_input_unchanged(art: Artefacts) -> None:
     # The notebook's own `series` and `x_train` were exported before and after the grader's
     # calls make_windows(series, 5), split_windows(series, 5) and to_rnn_layout(x_train): an
@@ -211,7 +266,19 @@ def _indices(values: np.ndarray, where: dict, what: str) -> np.ndarray:
 
 
 @check(2, "split_windows should keep every test value out of the training windows (inputs and "
-          "targets), and give every test value a test window.")
+          "targets), and give every test value a test window.",
+       differently="Any split that gives the reference windows, or what the "
+                   "student's own make_windows gives for the two right slices (so a "
+                   "make_windows mistake it passes on costs only make_windows' "
+                   "check, up to step windows off), passes: slicing the series "
+                   "first, masks of target indices, or filtering windows by where "
+                   "their target falls",
+       cheapest_wrong="Windows of the whole series cut at window 800 leak "
+                      "series[800:804] into training targets; shuffling before the "
+                      "cut (train_test_split's default) puts test values in "
+                      "training; test windows that start at the split leave the "
+                      "first step test values unpredicted: each is caught by values "
+                      "that name their index")
 def test_split_keeps_test_out_of_training(art: Artefacts) -> None:
     # split_windows is judged on its own: its answer is right if it is the reference split, or
     # if it is what the student's make_windows gives for the two right slices of the series,
@@ -256,7 +323,7 @@ def _own_windows(art: Artefacts, i: int, pieces: tuple, step: int) -> tuple | No
         except (StudentCodeError, CheckFailed):
             return None
         if x.ndim != 2 or y.ndim != 1 or not 1 <= x.shape[1] <= len(piece) or \
-                abs(len(x) - (len(piece) - step)) > 1 or abs(len(y) - len(x)) > 1:
+                abs(len(x) - (len(piece) - step)) > step or abs(len(y) - len(x)) > 1:
             return None
         runs = piece[np.arange(len(x))[:, np.newaxis] + np.arange(x.shape[1])] \
             if len(x) + x.shape[1] - 1 <= len(piece) else None
@@ -309,7 +376,16 @@ def _split_rule(got: list, want: tuple, series: np.ndarray, step: int, train: in
 
 # --- baselines and the RNN layout -----------------------------------------------------------
 
-@check(1, "last_value_baseline and window_mean_baseline should give one prediction per window.")
+@check(1, "last_value_baseline and window_mean_baseline should give one prediction per window.",
+       differently="x[:, -1], np.take(x, -1, axis=1), x.mean(axis=1), np.mean(x, "
+                   "axis=-1), list comprehensions turned to arrays: any array of "
+                   "shape (samples,) with the right values to 1e-5 passes, from "
+                   "lists or arrays",
+       cheapest_wrong="The mean over axis 0 (one value per position) is named; "
+                      "keepdims=True gives (samples, 1), said by its shape; a "
+                      "Python list is refused by the numpy-array rule, and the last "
+                      "value of the series instead of each window has the wrong "
+                      "shape")
 def test_baselines_match_reference(art: Artefacts) -> None:
     x = cases.BASELINE_WINDOWS
     for name, function, want, rule in (
@@ -328,7 +404,14 @@ def test_baselines_match_reference(art: Artefacts) -> None:
                f"{what} has the right shape but wrong values: it should be {rule}")
 
 
-@check(1, "to_rnn_layout should turn (samples, step) windows into (samples, step, 1).")
+@check(1, "to_rnn_layout should turn (samples, step) windows into (samples, step, 1).",
+       differently="reshape(n, step, 1), reshape(-1, step, 1), x[..., None], "
+                   "np.expand_dims(x, -1), np.atleast_3d and keras.ops turned to "
+                   "numpy all pass; float32 or float64, compared with allclose",
+       cheapest_wrong="The seed's (samples, 1, step) layout has the right size and "
+                      "is named (one timestep of step features); a transpose to "
+                      "(step, samples, 1) has the wrong shape; a list or a tensor "
+                      "returned is refused by the numpy-array rule")
 def test_rnn_layout_is_steps_by_one(art: Artefacts) -> None:
     for i, x in enumerate(cases.LAYOUT_WINDOWS):
         got = lib.array(art, f"layout_{i}", "the function to_rnn_layout")
@@ -346,7 +429,18 @@ def test_rnn_layout_is_steps_by_one(art: Artefacts) -> None:
 # --- the sine model -------------------------------------------------------------------------
 
 @check(2, "build_sine_model(step) should read (step, 1) windows with a recurrent layer of "
-          "RNN_UNITS units, then Dense layers ending in one linear output.")
+          "RNN_UNITS units, then Dense layers ending in one linear output.",
+       differently="Sequential or functional, SimpleRNN, LSTM or GRU, any "
+                   "activation, stacked recurrent layers (the first of RNN_UNITS "
+                   "units), Dropout anywhere, any Dense sizes, and "
+                   "keras.Input((None, 1)) for windows of any length: the count is "
+                   "checked by formula for the layers as declared. Subclassed "
+                   "models cannot be loaded in safe mode",
+       cheapest_wrong="A model hard-coded for step 4 is caught by the second build, "
+                      "build_sine_model(7); the seed's (1, step) input is named; "
+                      "return_sequences=True on the last recurrent layer gives "
+                      "(None, step, 1) and is named; a size copied from a tutorial "
+                      "instead of RNN_UNITS is named")
 def test_sine_model_architecture(art: Artefacts) -> None:
     step = _step(art)
     units = lib.value(art, "rnn_units")
@@ -355,14 +449,19 @@ def test_sine_model_architecture(art: Artefacts) -> None:
     for name, steps in (("sine_built", step), ("sine_built_7", 7)):
         what = f"the model of build_sine_model({steps})"
         net = lib.model(art, name, what)
-        stack = lib.layers(net)
+        # Dropout and noise layers change no count and no shape; stacked recurrent layers
+        # (the first of RNN_UNITS units) are a recurrent part all the same.
+        stack = [layer for layer in lib.layers(net) if lib.layer_kind(layer) not in _NO_EFFECT]
         kinds = [lib.layer_kind(layer) for layer in stack]
+        declared = [lib.declared(layer) for layer in stack]
         expect(len(kinds) >= 2 and kinds[0] in lib.RECURRENT_LAYERS,
                f"{what} should start with a recurrent layer (SimpleRNN) after keras.Input; its "
-               f"layers are {kinds}")
-        expect(all(kind == "Dense" for kind in kinds[1:]),
-               f"after the recurrent layer {what} should have only Dense layers; it has "
-               f"{kinds[1:]}")
+               f"layers are {declared}")
+        dense = kinds.index("Dense") if "Dense" in kinds else len(kinds)
+        expect(all(kind in lib.RECURRENT_LAYERS for kind in kinds[:dense])
+               and all(kind == "Dense" for kind in kinds[dense:]) and dense < len(kinds),
+               f"after the recurrent layer {what} should have only Dense layers; its layers "
+               f"are {declared}")
         expect(lib.inner(stack[0]).units == units,
                f"the recurrent layer of {what} has {lib.inner(stack[0]).units} units, "
                f"not RNN_UNITS = {lib.describe(units, near=(lib.inner(stack[0]).units,))}")
@@ -379,7 +478,18 @@ def test_sine_model_architecture(art: Artefacts) -> None:
 
 
 @check(3, "sine_model should predict a noisy sine it never saw clearly better than the last "
-          "value does, about as well as the window mean.")
+          "value does, about as well as the window mean.",
+       differently="Any model and training that predicts well passes: the grader "
+                   "measures test MSE on its own noisy sine (hidden seed, split at "
+                   "800) in the (step, 1) layout for the notebook's STEP, against "
+                   "the window mean + 0.05; calibration seeds 0-4 stay below the "
+                   "window mean",
+       cheapest_wrong="A model that copies the last value (trained on targets equal "
+                      "to it) has the last-value MSE, far above the bound, and is "
+                      "told to fix make_windows first; an untrained or barely "
+                      "trained model (learning rate 1e-5) stays above it; a model "
+                      "trained on test windows cannot help on the grader's own "
+                      "series")
 def test_sine_model_beats_baselines(art: Artefacts) -> None:
     step = _step(art)
     fault = _make_windows_fault(art)
@@ -411,7 +521,16 @@ def _same_up_to_relabelling(got: np.ndarray, want: np.ndarray) -> bool:
 
 
 @check(2, "char_windows should give windows of `size` character indices (sorted vocabulary) "
-          "and the index of the next character.")
+          "and the index of the next character.",
+       differently="A dict from sorted(set(text)), list.index on the sorted "
+                   "vocabulary, karpathy's stoi table, fancy indexing or "
+                   "sliding_window_view(codes[:-1], size): exact integer arrays of "
+                   "any integer dtype are compared, on non-ASCII text and repeated "
+                   "characters too",
+       cheapest_wrong="set(text) order (run-dependent) is recognised as a "
+                      "relabelling and named; first-seen order is a relabelling "
+                      "too; float indices are refused by the dtype rule; windows "
+                      "off by one have the wrong shape")
 def test_char_windows_match_reference(art: Artefacts) -> None:
     for i, (text, size) in enumerate(cases.CHAR_CASES):
         what = f"the output of char_windows for a {len(text)}-character text with size={size}"
@@ -435,7 +554,15 @@ def test_char_windows_match_reference(art: Artefacts) -> None:
 
 
 @check(1, "build_char_model(vocab_size, size) should read (size, vocab_size) one-hot windows "
-          "and give a softmax over the vocabulary.")
+          "and give a softmax over the vocabulary.",
+       differently="Sequential or functional, any recurrent layer and size, "
+                   "keras.Input((size, vocab)) or (None, vocab), a softmax as the "
+                   "Dense activation or an Activation layer after it; the count is "
+                   "checked by formula for the layers as declared",
+       cheapest_wrong="A model ignoring vocab_size or size is caught by the "
+                      "grader's (11, 5) build; return_sequences=True gives a 3-D "
+                      "output and is named; a Dense stack without recurrence has no "
+                      "recurrent layer; a sigmoid or linear output is named")
 def test_char_model_architecture(art: Artefacts) -> None:
     vocab, size = cases.CHAR_MODEL_VOCAB, cases.CHAR_MODEL_SIZE
     what = f"the model of build_char_model({vocab}, {size})"
@@ -450,7 +577,15 @@ def test_char_model_architecture(art: Artefacts) -> None:
     _check_stack(net, what, size, vocab)
 
 
-@check(2, "char_model should predict each next character of the sentence from the 3 before it.")
+@check(2, "char_model should predict each next character of the sentence from the 3 before it.",
+       differently="Any model and training that predicts the sentence's next "
+                   "characters from one-hot windows in sorted-vocabulary order "
+                   "passes; the grader makes its own inputs from the sentence, so "
+                   "the notebook's arrays are never trusted",
+       cheapest_wrong="An undertrained model falls below the bound; a model trained "
+                      "on unsorted-vocabulary indices reads the grader's sorted "
+                      "ones as other characters and fails (its char_windows check "
+                      "names the order); a model memorising other text cannot pass")
 def test_char_model_fits_sentence(art: Artefacts) -> None:
     net = lib.model(art, "char_model", "the trained char_model")
     accuracy = lib.measure("char_accuracy", measure_char_accuracy(net))
