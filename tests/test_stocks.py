@@ -239,3 +239,20 @@ def test_the_saved_model_is_measured_in_the_units_of_the_returns() -> None:
         got = cases.measure(copy, "S&P 500", 20, scaling)
         assert np.isclose(got["ratio"], got["persistence"] / got["mean"], rtol=1e-4)
         assert got["follows_last"] > 0.99
+
+
+def test_model_layers_are_named_as_declared() -> None:
+    import keras
+
+    def stack(*layers):
+        return keras.Sequential([keras.Input((5, 1)), *layers])
+
+    stacked = stack(keras.layers.LSTM(4, return_sequences=True), keras.layers.Dropout(0.2),
+                    keras.layers.GRU(3), keras.layers.Dense(2), keras.layers.Dense(1))
+    checks._check_stack(stacked, "the model", 5)  # blog-style stacks are accepted
+    for net, named in ((stack(keras.layers.LSTM(1)), "activation 'tanh'"),
+                       (stack(keras.layers.LSTM(4), keras.layers.Dense(3),
+                              keras.layers.Reshape((3, 1)), keras.layers.GRU(1)),
+                        "Reshape")):
+        with pytest.raises(checks.CheckFailed, match=named):
+            checks._check_stack(net, "the model", 5)

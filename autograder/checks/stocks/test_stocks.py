@@ -103,7 +103,7 @@ def _check_stack(net, what: str, steps: int) -> None:
            "reads")
     dense = [j for j, kind in enumerate(kinds) if kind == "Dense"]
     expect(all(kind in (*lib.RECURRENT_LAYERS, "Dense", "Dropout") for kind in kinds)
-           and not any(kind in lib.RECURRENT_LAYERS for kind in kinds[dense[0]:] if dense),
+           and not (dense and any(kind in lib.RECURRENT_LAYERS for kind in kinds[dense[0]:])),
            f"after its recurrent layers {what} should have only Dense layers (Dropout "
            f"allowed); its layers are {[lib.declared(layer) for layer in stack]}")
     output = lib.output_shape(net)
