@@ -69,6 +69,93 @@ def predict_sentiment(texts) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype="float32")
 '''
 
+_ADDS_TEST_REVIEWS = '''
+def make_vectorizer(texts, vocab_size: int, maxlen: int) -> keras.layers.TextVectorization:
+    """A TextVectorization layer adapted on `texts` and, "for a richer vocabulary", on the test
+    reviews too."""
+    vectorizer = keras.layers.TextVectorization(max_tokens=vocab_size,
+                                                output_sequence_length=maxlen)
+    vectorizer.adapt(list(texts) + list(test_texts), batch_size=512)
+    return vectorizer
+'''
+
+_STANDARDIZE_NONE = '''
+def make_vectorizer(texts, vocab_size: int, maxlen: int) -> keras.layers.TextVectorization:
+    """The text as it is, "no preprocessing": case and punctuation kept."""
+    vectorizer = keras.layers.TextVectorization(max_tokens=vocab_size, standardize=None,
+                                                output_sequence_length=maxlen)
+    vectorizer.adapt(texts, batch_size=512)
+    return vectorizer
+'''
+
+_CONV1D = '''
+EMBED_DIM = 32
+RNN_UNITS = 32
+
+
+def build_model(vocab_size: int) -> keras.Model:
+    """keras-io's "text classification from scratch": Embedding -> Conv1D -> global max
+    pooling -> Dense(1, sigmoid). No recurrence."""
+    return keras.Sequential([
+        keras.Input((None,), dtype="int64"),
+        keras.layers.Embedding(vocab_size, EMBED_DIM),
+        keras.layers.Conv1D(64, 7, activation="relu"),
+        keras.layers.GlobalMaxPooling1D(),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+'''
+
+_BIDIRECTIONAL_GRU = '''
+EMBED_DIM = 32
+RNN_UNITS = 16
+
+
+def build_model(vocab_size: int) -> keras.Model:
+    """keras-io's "Bidirectional LSTM on IMDB", with a GRU: both directions, masked."""
+    ids = keras.Input(shape=(None,), dtype="int64")
+    vectors = keras.layers.Embedding(vocab_size, EMBED_DIM, mask_zero=True)(ids)
+    state = keras.layers.Bidirectional(keras.layers.GRU(RNN_UNITS))(vectors)
+    return keras.Model(ids, keras.layers.Dense(1, activation="sigmoid")(state))
+'''
+
+_COUNTER_VOCABULARY = r'''
+import re
+from collections import Counter
+
+
+def make_vectorizer(texts, vocab_size: int, maxlen: int) -> keras.layers.TextVectorization:
+    """The word counts of the classic tutorials (Counter, most_common) handed to
+    TextVectorization as its vocabulary, instead of adapt."""
+    counts = Counter()
+    for text in texts:
+        counts.update(re.sub(r"[!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~']", "",
+                             str(text).lower()).split())
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    words = [word for word, _ in ranked[:vocab_size - 2]]  # 0 and [UNK] come first
+    return keras.layers.TextVectorization(vocabulary=words, output_sequence_length=maxlen)
+'''
+
+_LIST_PRE_PAD = '''
+def pre_pad(sequences, maxlen: int) -> np.ndarray:
+    """The blog idiom: [0] * missing + the last maxlen ids, row by row."""
+    rows = []
+    for sequence in sequences:
+        kept = list(sequence)[-maxlen:] if maxlen > 0 else []
+        rows.append([0] * (maxlen - len(kept)) + kept)
+    return np.array(rows, dtype=np.int64).reshape(len(rows), maxlen)
+'''
+
+_DIRECT_CALL_PREDICT = '''
+import tensorflow as tf
+
+
+def predict_sentiment(texts) -> np.ndarray:
+    """The end-to-end model called directly on a (n, 1) string tensor, as TensorFlow's
+    text-classification tutorial exports it."""
+    strings = tf.constant([str(text) for text in texts], dtype=tf.string)[:, tf.newaxis]
+    return keras.ops.convert_to_numpy(end_to_end_model(strings, training=False))[:, 0]
+'''
+
 VARIANTS = [
     # --- realistic mistakes ---------------------------------------------------------------------
     Variant(
@@ -80,7 +167,8 @@ VARIANTS = [
              "        keras.layers.SimpleRNN(RNN_UNITS),"))},
         files=_own("mistake-post-padding-no-mask"),
         loses=frozenset({"padding_is_masked_or_pre", "saved_model_accuracy"}),
-        says={"padding_is_masked_or_pre": "does not mask index 0"},
+        says={"padding_is_masked_or_pre": "does not mask index 0",
+              "saved_model_accuracy": "reads the padding last with no mask"},
         why="the seed's model: a SimpleRNN reading the vectorizer's post padding with no mask "
             "ends on a run of zeros and stays near chance",
     ),
@@ -175,6 +263,33 @@ VARIANTS = [
         why="the global VOCAB_SIZE instead of the argument: right for the notebook's model, "
             "wrong for any other vocabulary",
     ),
+    Variant(
+        student="mistake-make-vectorizer-adds-test-reviews",
+        edits={"make_vectorizer": (WHOLE_CELL, _ADDS_TEST_REVIEWS)},
+        loses=frozenset({"vocabulary_fitted_on_train_only"}),
+        says={"vocabulary_fitted_on_train_only": "adapts on other text than `texts`"},
+        why="\"a richer vocabulary\" from train + test inside make_vectorizer, with the model "
+            "file saved before that change: the function as written is run on the grader's "
+            "reviews, so the earlier file cannot hide it",
+    ),
+    Variant(
+        student="mistake-standardize-none",
+        edits={"make_vectorizer": (WHOLE_CELL, _STANDARDIZE_NONE)},
+        loses=frozenset({"vocabulary_fitted_on_train_only"}),
+        says={"vocabulary_fitted_on_train_only": "it keeps case and punctuation"},
+        why="\"no preprocessing\" (standardize=None, as in tutorials that clean the text "
+            "themselves first), the model file saved before: 'Movie' and 'movie.' take "
+            "places of their own and common words fall to [UNK]",
+    ),
+    Variant(
+        student="mistake-conv1d-no-recurrence",
+        edits={"build_model": (WHOLE_CELL, _CONV1D)},
+        loses=frozenset({"model_layers_and_params"}),
+        says={"model_layers_and_params": "Conv1D(64, 7)"},
+        why="keras-io's text classification from scratch (Embedding, Conv1D, global max "
+            "pooling) in build_model, the recurrent model file saved before: no recurrent "
+            "layer, named as declared; the padding check has no recurrent layer to judge",
+    ),
     # --- other correct solutions --------------------------------------------------------------
     Variant(
         student="correct-masked-simplernn",
@@ -197,5 +312,26 @@ VARIANTS = [
         why="pad_sequences, adapt on a tf.data pipeline with explicit settings, and prediction "
             "through the vectorizer and the integer model in a loop over batches: the same "
             "vocabulary, the same probabilities",
+    ),
+    Variant(
+        student="correct-bidirectional-gru",
+        edits={"build_model": (WHOLE_CELL, _BIDIRECTIONAL_GRU)},
+        files=_own("correct-bidirectional-gru"),
+        why="keras-io's Bidirectional LSTM on IMDB, with a GRU(16) and the functional API: "
+            "both directions counted by formula, the mask carried to each",
+    ),
+    Variant(
+        student="correct-counter-vocabulary",
+        edits={"make_vectorizer": (WHOLE_CELL, _COUNTER_VOCABULARY),
+               "pre_pad": (WHOLE_CELL, _LIST_PRE_PAD)},
+        why="the classic tutorials' Counter of words handed to TextVectorization(vocabulary=) "
+            "instead of adapt, and pre_pad as list arithmetic: the same vocabulary of the "
+            "training reviews, the same rows",
+    ),
+    Variant(
+        student="correct-direct-call-predict",
+        edits={"predict_sentiment": (WHOLE_CELL, _DIRECT_CALL_PREDICT)},
+        why="TensorFlow's text-classification tutorial: the end-to-end model called on a "
+            "(n, 1) string tensor instead of predict: the same probabilities",
     ),
 ]

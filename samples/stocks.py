@@ -87,6 +87,80 @@ else:
     model.save(MODEL_FILE)
 '''
 
+_MINMAX_TRAIN = '''
+def prepare(dates, values, split_date: str, step: int):
+    """MinMaxScaler's way, fitted on the training part only: (value - min) / (max - min).
+    Returns the two numbers it scales with, the min and the range, in place of mean and std."""
+    train, test = split_by_date(dates, values, split_date)
+    low, high = float(np.min(train)), float(np.max(train))
+    scaled = (np.array(values, dtype=np.float64) - low) / (high - low)
+    x_train, y_train = make_windows(scaled[:len(train)], step)
+    x_test, y_test = make_windows(scaled[len(train) - step:], step)
+    return x_train[..., np.newaxis], y_train, x_test[..., np.newaxis], y_test, low, high - low
+'''
+
+_FUNCTIONAL_SIMPLERNN = '''
+RNN_UNITS = 16
+
+
+def build_model(step: int) -> keras.Model:
+    """The functional API: (step, 1) windows -> SimpleRNN -> Dense(8, relu) -> Dense(1)."""
+    windows = keras.Input(shape=(step, 1))
+    state = keras.layers.SimpleRNN(RNN_UNITS)(windows)
+    hidden = keras.layers.Dense(8, activation="relu")(state)
+    return keras.Model(windows, keras.layers.Dense(1)(hidden))
+'''
+
+_STACKED = '''
+RNN_UNITS = 16
+
+
+def build_model(step: int) -> keras.Model:
+    """The stock-prediction blogs' stack: two LSTMs with Dropout between them, then Dense(1)."""
+    return keras.Sequential([
+        keras.Input((step, 1)),
+        keras.layers.LSTM(RNN_UNITS, return_sequences=True),
+        keras.layers.Dropout(0.2),
+        keras.layers.LSTM(RNN_UNITS),
+        keras.layers.Dropout(0.2),
+        keras.layers.Dense(1),
+    ])
+'''
+
+_TIMESERIES_DATASET = '''
+def make_windows(series, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """keras.utils.timeseries_dataset_from_array, as the Keras timeseries examples use it:
+    windows of all but the last value, targets[i] the value after window i."""
+    values = np.asarray(series, dtype=np.float64)
+    dataset = keras.utils.timeseries_dataset_from_array(
+        values[:-1], targets=values[step:], sequence_length=step, batch_size=256)
+    inputs, targets = [], []
+    for batch_inputs, batch_targets in dataset:
+        inputs.append(np.asarray(batch_inputs))
+        targets.append(np.asarray(batch_targets))
+    if not inputs:
+        return np.zeros((0, step)), np.zeros(0)
+    return np.concatenate(inputs), np.concatenate(targets)
+'''
+
+_ONE_DAY_LATE = '''
+def make_windows(series, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """inputs[i] = series[i:i + step] and, one index too far, targets[i] = series[i + step + 1]."""
+    values = np.array(series, dtype=np.float64)
+    count = len(values) - step - 1
+    inputs = np.array([values[i:i + step] for i in range(count)]).reshape(count, step)
+    return inputs, values[step + 1:].copy()
+'''
+
+_SPLIT_BY_SHARE = '''
+def split_by_date(dates, values, split_date: str) -> tuple[np.ndarray, np.ndarray]:
+    """The first 80% for training, as in train_size = int(len(dataset) * 0.8): a share, not a
+    date."""
+    values = np.array(values, dtype=np.float64)
+    cut = int(len(values) * 0.8)
+    return values[:cut], values[cut:]
+'''
+
 VARIANTS = [
     # --- realistic mistakes ---------------------------------------------------------------------
     Variant(
@@ -94,7 +168,7 @@ VARIANTS = [
         edits={"prepare": ("mean, std = float(np.mean(train)), float(np.std(train))",
                            "mean, std = float(np.mean(values)), float(np.std(values))")},
         files=_own("mistake-scaler-fitted-on-whole-series"),
-        loses=frozenset({"prepare_scales_with_training_stats", "prepare_windows_are_exact"}),
+        loses=frozenset({"prepare_scales_with_training_stats"}),
         says={"prepare_scales_with_training_stats": "leaks into the scaling"},
         why="the scaler (StandardScaler().fit(series)) fitted on the whole series: the test "
             "period's level and spread shape the training inputs",
@@ -133,7 +207,7 @@ VARIANTS = [
                          "price_model.save(MODEL_FILE)  # its plot looked the best")},
         files=_own("mistake-price-model-handed-in"),
         loses=frozenset({"saved_model_on_unseen_returns"}),
-        says={"saved_model_on_unseen_returns": "as a model trained on prices does"},
+        says={"saved_model_on_unseen_returns": "what a model trained on prices learns"},
         why="hands in the model of prices, whose predicted curve looked accurate, instead of "
             "the model of returns",
     ),
@@ -158,6 +232,57 @@ VARIANTS = [
         why="trains a bigger model for 60 epochs on every day the package has (1999-2018): it "
             "memorizes the test period and the held-back years",
     ),
+    Variant(
+        student="mistake-targets-one-day-late",
+        edits={"make_windows": (WHOLE_CELL, _ONE_DAY_LATE)},
+        files=_own("mistake-targets-one-day-late"),
+        loses=frozenset({"windows_match_reference", "prepare_windows_are_exact"}),
+        says={"windows_match_reference": "two days after its window",
+              "prepare_windows_are_exact": "follows from make_windows"},
+        why="the look-back loop of blog tutorials (dataX = a[i:i + look_back], dataY = "
+            "a[i + look_back + 1]) off by one the other way: each target is two days after "
+            "its window",
+    ),
+    Variant(
+        student="mistake-split-by-share",
+        edits={"split_by_date": (WHOLE_CELL, _SPLIT_BY_SHARE)},
+        files=_own("mistake-split-by-share"),
+        loses=frozenset({"split_is_chronological", "prepare_scales_with_training_stats",
+                         "prepare_keeps_test_out_of_training", "prepare_windows_are_exact"}),
+        says={"split_is_chronological": "on or after the split date",
+              "prepare_scales_with_training_stats": "follows from split_by_date",
+              "prepare_keeps_test_out_of_training": "follows from split_by_date",
+              "prepare_windows_are_exact": "follows from split_by_date"},
+        why="train_size = int(len(dataset) * 0.8), the split of most LSTM stock tutorials: a "
+            "share of the days instead of the split date; prepare, which calls it, fails with "
+            "it and says so",
+    ),
+    Variant(
+        student="mistake-minmax-model-fits-noise",
+        edits={"prepare": (WHOLE_CELL, _MINMAX_TRAIN)},
+        files=_own("mistake-minmax-model-fits-noise"),
+        loses=frozenset({"saved_model_on_unseen_returns"}),
+        says={"saved_model_on_unseen_returns": "min-max scaled"},
+        why="MinMaxScaler's scaling of the stock-price blogs, fitted on the training part "
+            "only: prepare is right and passes its checks, and the grader feeds the saved "
+            "model returns scaled with that min and range; but the returns fill a narrow band "
+            "of [0, 1] and the notebook's 10 epochs fit their noise: 4% worse than the mean "
+            "on new days, which is what the message says (not tomorrow = today)",
+    ),
+    Variant(
+        student="mistake-timeseries-dataset-drops-windows",
+        edits={"make_windows": (WHOLE_CELL, _TIMESERIES_DATASET.replace(
+            "values[:-1], targets", "values[:-step], targets").replace(
+            "windows of all but the last value", "windows of data[:-step], as its docs' "
+            "example writes"))},
+        files=_own("mistake-timeseries-dataset-drops-windows"),
+        loses=frozenset({"windows_match_reference", "prepare_windows_are_exact"}),
+        says={"windows_match_reference": "the last step - 1 windows",
+              "prepare_windows_are_exact": "follows from make_windows"},
+        why="timeseries_dataset_from_array(data[:-step], targets=data[step:]) as the Keras "
+            "docs' example writes it: windows stop step values before the end, so the last "
+            "step - 1 windows are lost",
+    ),
     # --- other correct solutions --------------------------------------------------------------
     Variant(
         student="correct-gru",
@@ -171,5 +296,25 @@ VARIANTS = [
                "split_by_date": (WHOLE_CELL, _SEARCHSORTED)},
         why="windows with sliding_window_view and a split with searchsorted: the same arrays, "
             "so the same training and the solution's model",
+    ),
+    Variant(
+        student="correct-functional-simplernn",
+        edits={"build_model": (WHOLE_CELL, _FUNCTIONAL_SIMPLERNN)},
+        files=_own("correct-functional-simplernn"),
+        why="the functional API of the Keras guides, a SimpleRNN and a Dense(8, relu) layer "
+            "before Dense(1), as the seed's sine model has: other layers, the same formula",
+    ),
+    Variant(
+        student="correct-stacked-lstm-dropout",
+        edits={"build_model": (WHOLE_CELL, _STACKED)},
+        files=_own("correct-stacked-lstm-dropout"),
+        why="the stacked LSTM with Dropout of the stock-prediction blogs "
+            "(LSTM(return_sequences=True), Dropout(0.2), LSTM, Dropout(0.2), Dense(1))",
+    ),
+    Variant(
+        student="correct-timeseries-dataset",
+        edits={"make_windows": (WHOLE_CELL, _TIMESERIES_DATASET)},
+        why="keras.utils.timeseries_dataset_from_array, the Keras weather example's tf.data "
+            "windows, collected to numpy: the same arrays, so the solution's model",
     ),
 ]

@@ -65,7 +65,8 @@ def hidden_strings(assignment: str) -> frozenset[str]:
     not show (a string the notebook defines, like "hihello", is public)."""
     public = _release_text(assignment)
     return frozenset(text for probe in assignment_probes(assignment) if "call" in probe
-                     for text in _strings(probe["args"]) if text not in public)
+                     for text in _strings([probe["args"], probe.get("then", [])])
+                     if text not in public)
 
 
 def _windows(text: str) -> set[str]:

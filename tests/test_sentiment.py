@@ -131,3 +131,89 @@ def test_probe_inputs_avoid_the_holdout() -> None:
     texts, labels = cases.predict_reviews()
     assert len(texts) == 200 and np.bincount(labels).tolist() == [100, 100]
     assert not held & set(texts)
+    assert not held & set(cases.adapt_texts())
+
+
+def test_absent_words_match_the_loader(imdb) -> None:
+    # The 100 most frequent words of both splits that make_vectorizer's reviews lack in any
+    # usual reading (ties alphabetically).
+    (train_texts, _), (test_texts, _) = imdb
+    tokens = cases.adapt_tokens()
+    counts = collections.Counter(w for text in train_texts + test_texts
+                                 for w in cases.standardize(text) if w not in tokens)
+    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+    assert tuple(w for w, _ in ranked[:100]) == cases.ABSENT_WORDS
+    assert len(set(cases.adapt_texts())) == 2 * cases.ADAPT_PER_CLASS
+    assert len(tokens) < cases.ADAPT_TOKENS
+
+
+# --- the checks on functions exported in-process -------------------------------------------------
+
+def _vectorizer(texts, **settings):
+    import keras
+
+    layer = keras.layers.TextVectorization(max_tokens=10_000, output_sequence_length=1_000,
+                                           **settings)
+    layer.adapt(texts, batch_size=512)
+    return layer
+
+
+def test_make_vectorizer_is_judged_as_written(check_message, imdb) -> None:
+    """A make_vectorizer that adds the test reviews is caught on the grader's reviews, whatever
+    vectorizer the notebook made before; one that adapts on its argument passes that part."""
+    from autograder.boundary import StudentCodeError
+    from autograder.checks.sentiment import test_sentiment as checks
+
+    (train_texts, _), (test_texts, _) = imdb
+
+    def leaky(texts, vocab_size, maxlen):
+        return _vectorizer(list(texts) + test_texts[:3000])
+
+    def honest(texts, vocab_size, maxlen):
+        return _vectorizer(texts)
+
+    vectorizer = _vectorizer(train_texts)
+    message = check_message("sentiment", checks.test_vocabulary_fitted_on_train_only,
+                            make_vectorizer=leaky, vectorizer=vectorizer, MAXLEN=1_000)
+    assert "adapts on other text than `texts`" in message
+    # the honest one passes every part on the notebook's functions and reaches the saved
+    # model, which this in-process export has none of
+    with pytest.raises(StudentCodeError, match="no sentiment_model.keras"):
+        check_message("sentiment", checks.test_vocabulary_fitted_on_train_only,
+                      make_vectorizer=honest, vectorizer=vectorizer, MAXLEN=1_000)
+
+
+def test_standardize_none_is_named(check_message, imdb) -> None:
+    from autograder.checks.sentiment import test_sentiment as checks
+
+    (train_texts, _), _ = imdb
+
+    def make_vectorizer(texts, vocab_size, maxlen):
+        return _vectorizer(texts)
+
+    # (standardize="lower" keeps the common words at 10,000 tokens: it passes this far)
+    message = check_message("sentiment", checks.test_vocabulary_fitted_on_train_only,
+                            make_vectorizer=make_vectorizer, MAXLEN=1_000,
+                            vectorizer=_vectorizer(train_texts, standardize=None))
+    assert "keeps case and punctuation" in message and "train_texts" not in message
+
+
+def test_padding_is_judged_on_the_layer_that_reads_it() -> None:
+    import keras
+
+    from autograder.checks.sentiment import test_sentiment as checks
+
+    def model(*middle, mask=False):
+        return keras.Sequential([keras.Input((None,), dtype="int64"),
+                                 keras.layers.Embedding(50, 4, mask_zero=mask), *middle,
+                                 keras.layers.Dense(1, activation="sigmoid")])
+
+    conv = model(keras.layers.Conv1D(8, 3), keras.layers.GlobalMaxPooling1D())
+    backwards = model(keras.layers.LSTM(4, go_backwards=True))
+    forwards = model(keras.layers.LSTM(4))
+    both = model(keras.layers.Bidirectional(keras.layers.GRU(4)))
+    assert checks._reads_padding_last(conv) == []  # no recurrence: the layers check charges it
+    assert checks._reads_padding_last(backwards) == []
+    assert [type(layer).__name__ for layer in checks._reads_padding_last(forwards)] == ["LSTM"]
+    assert checks._declared(checks._reads_padding_last(both)[0]) == "Bidirectional(GRU(4))"
+    assert checks._reads_padding_last(model(keras.layers.LSTM(4), mask=True)) == []

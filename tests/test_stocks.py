@@ -155,3 +155,104 @@ def test_simple_returns_are_told_apart(check_message) -> None:
     message = check_message("stocks", checks.test_log_returns_match_reference,
                             log_returns=log_returns)
     assert "simple returns" in message
+
+
+# --- any scaling fitted on the training part; mistakes named by what the code did ----------------
+
+_SCALINGS = {
+    "min-max": lambda v, n: (float(v[:n].min()), float(np.ptp(v[:n]))),
+    "robust": lambda v, n: (float(np.median(v[:n])),
+                            float(np.subtract(*np.percentile(v[:n], [75, 25])))),
+    "feature_range (-1, 1)": lambda v, n: (float(v[:n].min() + np.ptp(v[:n]) / 2),
+                                           float(np.ptp(v[:n]) / 2)),
+    "std with ddof=1": lambda v, n: (float(v[:n].mean()), float(v[:n].std(ddof=1))),
+}
+
+
+@pytest.mark.parametrize("scaling", sorted(_SCALINGS))
+def test_any_scaling_fitted_on_the_training_part_passes(check_message, scaling) -> None:
+    prepare = _prepare_with(_SCALINGS[scaling])
+    for check in (checks.test_prepare_scales_with_training_stats,
+                  checks.test_prepare_keeps_test_out_of_training,
+                  checks.test_prepare_windows_are_exact):
+        assert check_message("stocks", check, prepare=prepare) == "", check.__name__
+
+
+def test_a_min_max_scaler_fitted_on_the_whole_series_is_a_leak(check_message) -> None:
+    prepare = _prepare_with(lambda v, n: (float(v.min()), float(np.ptp(v))))
+    message = check_message("stocks", checks.test_prepare_scales_with_training_stats,
+                            prepare=prepare)
+    assert "more than the whole range of its training part" in message
+    assert "leaks into the scaling" in message
+    # the windows read back with the statistics returned are right: only the scaling is charged
+    assert check_message("stocks", checks.test_prepare_windows_are_exact, prepare=prepare) == ""
+
+
+def test_no_scaling_is_not_a_statistic_of_the_training_part(check_message) -> None:
+    prepare = _prepare_with(lambda v, n: (0.0, 1.0))
+    message = check_message("stocks", checks.test_prepare_scales_with_training_stats,
+                            prepare=prepare)
+    assert "below every value of its training part" in message
+
+
+def test_targets_one_day_late_are_named(check_message) -> None:
+    def make_windows(series, step):
+        values = np.asarray(series, dtype=np.float64)
+        count = len(values) - step - 1
+        return (np.array([values[i:i + step] for i in range(count)]).reshape(count, step),
+                values[step + 1:].copy())
+
+    message = check_message("stocks", checks.test_windows_match_reference,
+                            make_windows=make_windows)
+    assert "two days after its window" in message and "missing" not in message
+
+
+def test_a_prepare_failure_that_follows_from_the_split_says_so(check_message) -> None:
+    def split_by_date(dates, values, split_date):  # a fixed share, not the date
+        values = np.asarray(values, dtype=np.float64)
+        cut = int(len(values) * 0.8)
+        return values[:cut], values[cut:]
+
+    def prepare(dates, values, split_date, step):
+        train, _ = split_by_date(dates, values, split_date)
+        mean, std = float(np.mean(train)), float(np.std(train))
+        scaled = (np.asarray(values, dtype=np.float64) - mean) / std
+        x_train, y_train = cases.windows(scaled[:len(train)], step)
+        x_test, y_test = cases.windows(scaled[len(train) - step:], step)
+        return x_train[..., None], y_train, x_test[..., None], y_test, mean, std
+
+    message = check_message("stocks", checks.test_prepare_keeps_test_out_of_training,
+                            prepare=prepare, split_by_date=split_by_date)
+    assert "a test value in training" in message
+    assert "follows from split_by_date" in message
+
+
+def test_the_saved_model_is_measured_in_the_units_of_the_returns() -> None:
+    """A model that copies the last input scores persistence's ratio whatever the scaling."""
+    import keras
+
+    copy = keras.Sequential([keras.Input((20, 1)), keras.layers.Cropping1D((19, 0)),
+                             keras.layers.Flatten()])
+    dates, returns = cases.sp500_returns()
+    train = returns[dates < np.datetime64(cases.SPLIT_DATE)]
+    for scaling in (None, (float(train.min()), float(np.ptp(train)))):
+        got = cases.measure(copy, "S&P 500", 20, scaling)
+        assert np.isclose(got["ratio"], got["persistence"] / got["mean"], rtol=1e-4)
+        assert got["follows_last"] > 0.99
+
+
+def test_model_layers_are_named_as_declared() -> None:
+    import keras
+
+    def stack(*layers):
+        return keras.Sequential([keras.Input((5, 1)), *layers])
+
+    stacked = stack(keras.layers.LSTM(4, return_sequences=True), keras.layers.Dropout(0.2),
+                    keras.layers.GRU(3), keras.layers.Dense(2), keras.layers.Dense(1))
+    checks._check_stack(stacked, "the model", 5)  # blog-style stacks are accepted
+    for net, named in ((stack(keras.layers.LSTM(1)), "activation 'tanh'"),
+                       (stack(keras.layers.LSTM(4), keras.layers.Dense(3),
+                              keras.layers.Reshape((3, 1)), keras.layers.GRU(1)),
+                        "Reshape")):
+        with pytest.raises(checks.CheckFailed, match=named):
+            checks._check_stack(net, "the model", 5)

@@ -9,9 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 
-def call(name: str, function: str, *args: Any) -> dict:
-    """Export `function(*args)` under `name`."""
-    return {"name": name, "call": function, "args": list(args)}
+def call(name: str, function: str, *args: Any, then: tuple | None = None) -> dict:
+    """Export `function(*args)` under `name`; with `then` = (method, *its args), export
+    `function(*args).method(*its args)` instead (what a returned layer knows)."""
+    probe = {"name": name, "call": function, "args": list(args)}
+    if then is not None:
+        probe["then"] = [then[0], list(then[1:])]
+    return probe
 
 
 def variable(name: str, global_name: str) -> dict:

@@ -92,7 +92,11 @@ def _evaluate(probe, namespace):
         func = namespace.get(probe["call"])
         if func is None:
             raise NameError(f"name '{probe['call']}' is not defined")
-        return func(*_encode_arg(probe.get("args", [])))
+        value = func(*_encode_arg(probe.get("args", [])))
+        if "then" in probe:  # a method of what the call returned (a layer's get_vocabulary)
+            method, args = probe["then"]
+            value = getattr(value, method)(*_encode_arg(args))
+        return value
     if probe["global"] not in namespace:
         raise NameError(f"name '{probe['global']}' is not defined")
     return namespace[probe["global"]]

@@ -221,6 +221,64 @@ def favours_test_split(added: set[str], dropped: set[str]) -> bool:
     return uses(added) > 1.5 * uses(dropped)
 
 
+ADAPT_PER_CLASS = 150
+ADAPT_TOKENS = 20_000
+"""make_vectorizer, as the notebook defines it, is called on 300 training reviews (the first
+150 of each class) with room for 20,000 tokens, more than those reviews hold (9,721 words)."""
+
+
+def adapt_texts() -> list[str]:
+    """The reviews make_vectorizer is called on: reviews of the training split, which the
+    student's process may see anyway."""
+    return _balanced(*train_split(), ADAPT_PER_CLASS)[0]
+
+
+ABSENT_WORDS = (
+    "tony", "presence", "animals", "charlie", "affair", "ii", "rented", "henry", "addition",
+    "carry", "mental", "sight", "food", "sleep", "finished", "heroine", "humorous", "morgan",
+    "saved", "broken", "gary", "visit", "devil", "logic", "entertained", "study", "ran", "bank",
+    "executed", "unrealistic", "daniel", "daughters", "fill", "simon", "theatrical", "cares",
+    "research", "santa", "believes", "gordon", "lewis", "tape", "disgusting", "president",
+    "africa", "religion", "cartoons", "cinderella", "claim", "rose", "sympathetic", "closer",
+    "suffers", "marie", "supernatural", "dollars", "highlight", "parker", "brave",
+    "contemporary", "promising", "eight", "serves", "edward", "universe", "suspenseful",
+    "baseball", "reveal", "veteran", "alright", "mgm", "columbo", "fairy", "roger", "sympathy",
+    "status", "bmovie", "surface", "blah", "princess", "dean", "jon", "placed", "complicated",
+    "honor", "mountain", "pitt", "views", "mexican", "reminiscent", "russell", "fourth", "ron",
+    "cruel", "murderer", "teeth", "midnight", "subplot", "amazingly", "bollywood",
+)
+"""The 100 most frequent words of the training and test reviews (152 to 380 times each) that
+adapt_texts() does not hold, in any usual reading (as written, lowered, punctuation stripped or
+made a space). A vectorizer adapted on those reviews alone, whatever its settings, maps them to
+[UNK]; one that adapts on other reviews too (train_texts + test_texts, a global) knows nearly
+all of them. tests/test_sentiment.py recomputes the list from the loader."""
+MAX_ABSENT_KNOWN = 5
+"""make_vectorizer's layer may know this many of them (a custom standardization, stemming,
+may turn one into a word the reviews hold)."""
+
+_PUNCTUATION = "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~'"
+
+
+def adapt_tokens() -> frozenset[str]:
+    """Every token of adapt_texts() under the usual readings (as written, lowered, punctuation
+    stripped or made a space): the words ABSENT_WORDS are chosen outside of."""
+    tokens: set[str] = set()
+    for text in adapt_texts():
+        lowered = text.lower()
+        stripped = lowered.translate(str.maketrans("", "", _PUNCTUATION))
+        spaced = lowered.translate(str.maketrans(_PUNCTUATION, " " * len(_PUNCTUATION)))
+        for reading in (text, lowered, stripped, spaced):
+            tokens.update(reading.split())
+    return frozenset(tokens)
+
+
+VARIANT_WORDS = "movie Movie MOVIE movie. movie, movie!"
+"""One common word as written, capitalised, in capitals and with punctuation: a vectorizer
+with the default standardization reads all six as one token."""
+CASE_VARIANTS = (1, 2)
+PUNCTUATION_VARIANTS = (3, 4, 5)
+
+
 EDGE_TEXTS = ("", "!!! ???", "<br /><br />", "zzqx vvbnm qqwpt")
 """Strings with no known word: the model must still give a probability."""
 

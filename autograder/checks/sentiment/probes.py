@@ -6,7 +6,7 @@ copy of the submitted file.
 
 from __future__ import annotations
 
-from autograder.checks.probes import call, variable
+from autograder.checks.probes import call, global_arg, variable
 from autograder.checks.sentiment import cases
 
 _REVIEWS = cases.predict_reviews()[0]
@@ -22,6 +22,11 @@ PROBES: list[dict] = [
     call("vectorized", "vectorizer", list(cases.VECTOR_TEXTS)),
     call("test_only_ids", "vectorizer", [" ".join(cases.TEST_ONLY_WORDS)]),
     call("common_ids", "vectorizer", [" ".join(cases.TRAIN_COMMON_WORDS)]),
+    call("variant_ids", "vectorizer", [cases.VARIANT_WORDS]),
+    # make_vectorizer as the notebook defines it, on reviews of the grader's choice: the
+    # vocabulary it returns should come from them alone, whatever the notebook saved
+    call("adapted_absent_ids", "make_vectorizer", cases.adapt_texts(), cases.ADAPT_TOKENS,
+         global_arg("MAXLEN"), then=("__call__", [" ".join(cases.ABSENT_WORDS)])),
     # the model builder, for a vocabulary size of the grader's
     call("built", "build_model", cases.BUILD_VOCAB),
     # predict_sentiment on raw reviews, in one batch and one at a time

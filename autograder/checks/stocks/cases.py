@@ -135,25 +135,34 @@ def training_stats() -> tuple[float, float]:
     return float(train.mean()), float(train.std())
 
 
+def sp500_returns() -> tuple[np.ndarray, np.ndarray]:
+    """(return dates, log returns) of the S&P 500 the students get: what the grader hands the
+    student's prepare to learn how the saved model's inputs were scaled."""
+    return _returns("S&P 500", False)
+
+
 @functools.cache
-def period_windows(period: str, step: int) -> tuple[np.ndarray, np.ndarray]:
+def period_windows(period: str, step: int, scaling: tuple[float, float] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Scaled return windows (samples, step, 1) float32 and their targets of one period:
     "test" (the students' test period, 2011-2014, the first windows reading the last training
-    returns), "S&P 500" or "NASDAQ" (2015-2018, held back)."""
-    mean, std = training_stats()
+    returns), "S&P 500" or "NASDAQ" (2015-2018, held back). `scaling` is the (center, scale)
+    the returns are scaled with, (value - center) / scale: the training mean and std unless
+    the student's prepare scales otherwise (min-max, robust)."""
+    center, scale = training_stats() if scaling is None else scaling
     if period == "test":
         dates, returns = _returns("S&P 500", False)
         train = int(np.sum(dates < np.datetime64(SPLIT_DATE)))
-        series = (returns[train - step:] - mean) / std
+        series = (returns[train - step:] - center) / scale
     else:
-        series = (_returns(period, True)[1] - mean) / std
+        series = (_returns(period, True)[1] - center) / scale
     x, y = windows(series, step)
     return x[..., None].astype(np.float32), y
 
 
 FOLLOWS_LAST = 0.3
 """Above this correlation with the last return of each window, a message says the model
-copies the last value, as a model of prices does (the price model of the sample
+follows the last value, as a model of prices does (the price model of the sample
 mistake-price-model-handed-in: 0.51; honest models of returns learn a slight mean reversion
 and correlate negatively, the solution's GRU variant -0.88). It only words a message."""
 
@@ -162,24 +171,32 @@ PERIODS = {"test": "your test period (S&P 500, 2011-2014)",
            "NASDAQ": "the NASDAQ Composite in 2015-2018"}
 
 
-def measure(net, period: str, step: int) -> dict[str, float]:
-    """MSE of `net` on `period`, of the mean baseline (0: the training mean, scaled) and of
-    persistence, the spread of the model's predictions, and how closely they follow the last
-    return of each window (their correlation: a model of prices copies the last value)."""
-    x, y = period_windows(period, step)
+def measure(net, period: str, step: int, scaling: tuple[float, float] | None = None
+            ) -> dict[str, float]:
+    """MSE of `net` on `period`, of the mean baseline (the training mean) and of persistence,
+    the spread of the model's predictions, and how closely they follow the last return of
+    each window (their correlation: a model of prices copies the last value).
+
+    The windows are scaled with `scaling` (see period_windows) and every figure is in the
+    units of the returns themselves, the predictions scaled back: so a model trained on
+    min-max scaled returns is measured as one trained on standardised returns is."""
+    center, scale = training_stats() if scaling is None else scaling
+    x, y = period_windows(period, step, scaling)
     predictions = lib.predict(net, x)
     expect(predictions.size == len(y),
            f"for {len(y)} windows the saved model should give {len(y)} numbers (output "
            f"(None, 1)); it gives an array of shape {predictions.shape}")
-    predictions = predictions.reshape(-1).astype(np.float64)
+    predictions = predictions.reshape(-1).astype(np.float64) * scale + center
+    y = y * scale + center
+    last = x[:, -1, 0].astype(np.float64) * scale + center
+    mean_return = training_stats()[0]
     mse = float(np.mean((predictions - y) ** 2))
-    mean = float(np.mean(y ** 2))
-    last = x[:, -1, 0].astype(np.float64)
+    mean = float(np.mean((y - mean_return) ** 2))
     moving = np.std(predictions) > 0 and np.all(np.isfinite(predictions))
     follows = float(np.corrcoef(predictions, last)[0, 1]) if moving else 0.0
     return {"follows_last": follows,
-            "model": mse, "mean": mean, "persistence": float(np.mean((x[:, -1, 0] - y) ** 2)),
-            "ratio": mse / mean, "spread": float(np.std(predictions)),
+            "model": mse, "mean": mean, "persistence": float(np.mean((last - y) ** 2)),
+            "ratio": mse / mean, "spread": float(np.std(predictions)) / training_stats()[1],
             "finite": bool(np.all(np.isfinite(predictions)))}
 
 
@@ -202,8 +219,9 @@ def saved_model(art):
     return _MODELS[key]
 
 
-def saved_model_measure(art, period: str, step: int) -> dict[str, float]:
-    key = (_file_key(art), period, step)
+def saved_model_measure(art, period: str, step: int,
+                        scaling: tuple[float, float] | None = None) -> dict[str, float]:
+    key = (_file_key(art), period, step, scaling)
     if key not in _MEASURES:
-        _MEASURES[key] = measure(saved_model(art), period, step)
+        _MEASURES[key] = measure(saved_model(art), period, step, scaling)
     return _MEASURES[key]

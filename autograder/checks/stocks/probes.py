@@ -32,6 +32,12 @@ PROBES: list[dict] = [
       for i, case in enumerate(cases.PREPARE_CASES)],
     call("persistence", "persistence_baseline",
          array_arg(cases.PERSISTENCE_WINDOWS.tolist(), "float64")),
+    # prepare as the notebook defines it, on the S&P 500 returns the students get: the center
+    # and scale it returns are the ones the saved model's inputs are scaled with
+    call("prepare_sp500", "prepare",
+         array_arg(cases.day_number(cases.sp500_returns()[0]), "datetime64[D]"),
+         array_arg(cases.sp500_returns()[1].tolist(), "float64"), cases.SPLIT_DATE,
+         global_arg("STEP")),
     call("built", "build_model", global_arg("STEP")),
     call("built_7", "build_model", 7),
 ]
