@@ -130,6 +130,33 @@ def test_one_hot_is_float32(art: Artefacts) -> None:
         expect(got.dtype == np.float32, f"the dtype is {lib.dtype_text(got.dtype)}, not float32")
 
 
+@check(1, "one_hot should raise ValueError for an index outside [0, vocab_size), negative "
+          "ones included.")
+def test_one_hot_rejects_out_of_range(art: Artefacts) -> None:
+    for i, (indices, size, wrong) in enumerate(cases.ONE_HOT_OUT_OF_RANGE):
+        what = f"one_hot of {wrong} (vocab_size={size})"
+        raised = art.raised(f"one_hot_out_of_range_{i}")
+        if raised is None:
+            art.get(f"one_hot_out_of_range_{i}")  # StudentCodeError if nothing was exported
+            negative = "negative" in wrong
+            raise CheckFailed(f"{what} should raise ValueError, but it returned a value"
+                              + (": NumPy reads -1 as the last row of np.eye(vocab_size), so "
+                                 "a negative index gives a one-hot vector that looks right; "
+                                 "check indices.min() < 0 too" if negative else ""))
+        kind, _ = raised
+        expect(kind == "ValueError",
+               f"{what} should raise ValueError; it raised {kind}"
+               + (" (NumPy's error for an index past the end of an array: check the range "
+                  "first)" if kind == "IndexError" else ""))
+    indices, size = cases.ONE_HOT_CASES[0]
+    got = lib.works_on_valid_input(art, "one_hot_0", f"indices 0 to {size - 1} with "
+                                                     f"vocab_size={size}")
+    expect(isinstance(got, np.ndarray) and got.shape == (1, len(indices), size),
+           f"only indices outside [0, vocab_size) should raise: for {len(indices)} indices in "
+           f"range it should return shape {(1, len(indices), size)}; it returned "
+           f"{lib.describe(got, shape=(1, len(indices), size))}")
+
+
 @check(2, "decode should turn indices, or one-hot rows / probabilities, back into a string.")
 def test_decode_reads_indices_and_probabilities(art: Artefacts) -> None:
     want = "".join(cases.DECODE_ALPHABET[i] for i in cases.DECODE_INDICES)
@@ -191,6 +218,22 @@ def test_char_rnn_parameter_count(art: Artefacts) -> None:
     lib.expect_params(net, lib.layers(net), 7, "the model", " and 7 one-hot inputs per step")
 
 
+def _upstream(art: Artefacts, xy_name: str, text: str) -> str:
+    """Why a model trained in the notebook could not learn `text`, when the cause is a function
+    with a check of its own: '; make_xy ...: fix it first', or '' when those functions work."""
+    want_x, want_y = cases.next_char_targets(text, cases.vocabulary(text))
+    try:
+        x, y = lib.value(art, xy_name)
+        pairs_right = (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)
+                       and np.array_equal(x, want_x) and np.array_equal(y, want_y[None]))
+    except (StudentCodeError, TypeError, ValueError):
+        pairs_right = False
+    if not pairs_right:
+        return (" because make_xy (with encode and one_hot) does not give this text's (x, y) "
+                "pairs, so the model was trained on something else: fix it first")
+    return ""
+
+
 def _char_accuracy(art: Artefacts, model_name: str, vocab_name: str, text: str) -> float:
     net = lib.model(art, model_name, model_name)
     order = cases.vocabulary(text)
@@ -204,7 +247,9 @@ def _char_accuracy(art: Artefacts, model_name: str, vocab_name: str, text: str) 
     probabilities = lib.predict(net, x)
     expect(probabilities.shape == (1, len(text) - 1, len(order)),
            f"the model should output (1, {len(text) - 1}, {len(order)}) for this text; it "
-           f"outputs {lib.shape_text(probabilities.shape, (1, len(text) - 1, len(order)))}")
+           f"outputs {lib.shape_text(probabilities.shape, (1, len(text) - 1, len(order)))}"
+           + (" because build_char_rnn, which built it, does not give one softmax per step "
+              "over the vocabulary: fix it first" if model_name != "dense_model" else ""))
     return float(np.mean(np.argmax(probabilities[0], axis=-1) == targets))
 
 
@@ -213,7 +258,8 @@ def test_hihello_model_predicts_ihello(art: Artefacts) -> None:
     accuracy = _char_accuracy(art, "hihello_model", "hihello_vocabulary", cases.HIHELLO)
     lib.measure("char_accuracy", accuracy)
     expect(accuracy >= THRESHOLDS["hihello_char_accuracy"],
-           f"it gets {round(accuracy * 6)} of 6 characters right; train it until all 6 are")
+           f"it gets {round(accuracy * 6)} of 6 characters right"
+           + (_upstream(art, "xy_0", cases.HIHELLO) or "; train it until all 6 are"))
 
 
 @check(1, "dense_model should have no recurrent layer, give one prediction per step, and be "
@@ -228,8 +274,10 @@ def test_dense_model_has_no_recurrence(art: Artefacts) -> None:
     accuracy = _char_accuracy(art, "dense_model", "hihello_vocabulary", cases.HIHELLO)
     lib.measure("char_accuracy", accuracy)
     expect(round(accuracy * 6) >= DENSE_BEST,
-           f"it gets {round(accuracy * 6)} of 6 characters right; trained like hihello_model, a "
-           f"model without memory gets {DENSE_BEST}: is it trained?")
+           f"it gets {round(accuracy * 6)} of 6 characters right"
+           + (_upstream(art, "xy_0", cases.HIHELLO)
+              or f"; trained like hihello_model, a model without memory gets {DENSE_BEST}: is "
+                 "it trained?"))
 
 
 @check(2, "sentence_model should predict each next character of the sentence.")
@@ -238,5 +286,7 @@ def test_sentence_model_predicts_next_characters(art: Artefacts) -> None:
     lib.measure("char_accuracy", accuracy)
     steps = len(cases.SENTENCE) - 1
     expect(accuracy >= THRESHOLDS["sentence_char_accuracy"],
-           f"it gets {round(accuracy * steps)} of {steps} next characters right; "
-           f"at least {int(np.ceil(THRESHOLDS['sentence_char_accuracy'] * steps))} are needed")
+           f"it gets {round(accuracy * steps)} of {steps} next characters right"
+           + (_upstream(art, "sentence_xy", cases.SENTENCE)
+              or f"; at least {int(np.ceil(THRESHOLDS['sentence_char_accuracy'] * steps))} are "
+                 "needed"))
