@@ -273,6 +273,21 @@ def one_hot(indices, vocab_size):
             "padding (Tokenizer's word_index starts at 1): one softmax entry too many",
     ),
     Variant(
+        "mistake-bidirectional-char-rnn",
+        {"build_char_rnn": ("keras.layers.SimpleRNN(units, return_sequences=True)(inputs)",
+                            "keras.layers.Bidirectional(\n"
+                            "        keras.layers.SimpleRNN(units, return_sequences=True))(inputs)")},
+        loses=frozenset({"char_rnn_returns_a_sequence_of_softmax",
+                         "hihello_model_predicts_ihello",
+                         "sentence_model_predicts_next_characters"}),
+        says={"char_rnn_returns_a_sequence_of_softmax": "Bidirectional(SimpleRNN(8",
+              "hihello_model_predicts_ihello": "Bidirectional(SimpleRNN(8",
+              "sentence_model_predicts_next_characters": "Bidirectional(SimpleRNN(16"},
+        why="Bidirectional, as text-classification tutorials wrap their LSTMs: its backward "
+            "half reads the next character, so the models 'predict' 6 of 6 by looking ahead; "
+            "each model is refused for the layer it has",
+    ),
+    Variant(
         "correct-identity-take-gru-reset-before",
         {
             "one_hot": (WHOLE_CELL, '''def one_hot(indices, vocab_size):

@@ -102,3 +102,27 @@ def test_a_one_hot_that_rejects_everything_rejects_nothing(check_message) -> Non
 
     message = check_message(ASSIGNMENT, checks.test_one_hot_rejects_out_of_range, one_hot=one_hot)
     assert "also answer valid input" in message
+
+
+def test_a_model_that_reads_ahead_is_named(tmp_path) -> None:
+    """A Bidirectional layer, or a Conv1D that pads both sides, sees the character it is to
+    predict: the model checks refuse it whatever its accuracy."""
+    import keras
+
+    from autograder.boundary import Artefacts
+    from autograder.sandbox.exporter import export
+
+    def build(middle):
+        inputs = keras.Input((None, 7))
+        return keras.Model(inputs, keras.layers.Dense(7, activation="softmax")(middle(inputs)))
+
+    models = {"char_rnn": build(keras.layers.Bidirectional(
+                  keras.layers.SimpleRNN(4, return_sequences=True))),
+              "dense_model": build(keras.layers.Conv1D(4, 3, padding="same"))}
+    probes = [{"name": name, "global": name} for name in models]
+    export(probes, str(tmp_path), models)
+    art = Artefacts(tmp_path, probes=probes)
+    with pytest.raises(checks.CheckFailed, match=r"Bidirectional\(SimpleRNN\(4, return_seq"):
+        checks.test_char_rnn_returns_a_sequence_of_softmax(art)
+    with pytest.raises(checks.CheckFailed, match="Conv1D.*reads the steps after each one"):
+        checks._char_accuracy(art, "dense_model", "hihello_vocabulary", cases.HIHELLO)
