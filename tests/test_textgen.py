@@ -201,3 +201,17 @@ def test_an_encode_that_ignores_its_table_is_named(check_message) -> None:
     assert check_message("textgen", test, encode=right) == ""
     assert "not by the char_to_index it is given" in check_message("textgen", test,
                                                                     encode=own_table)
+
+
+def test_a_model_without_stacking_is_named_as_declared(check_message) -> None:
+    import keras
+
+    def build_model(vocab_size, window, units):
+        return keras.Sequential([keras.Input((window,), dtype="int32"),
+                                 keras.layers.Embedding(vocab_size, 8),
+                                 keras.layers.Bidirectional(keras.layers.LSTM(units)),
+                                 keras.layers.Dense(vocab_size, activation="softmax")])
+
+    message = check_message("textgen", checks.test_model_is_stacked_recurrent,
+                            build_model=build_model)
+    assert "Embedding(29, 8), Bidirectional(LSTM(12)), Dense(29)" in message

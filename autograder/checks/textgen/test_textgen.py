@@ -91,11 +91,11 @@ def _check_language_model(net, what: str, vocab: int) -> None:
     recurrent = [layer for layer in stack if lib.layer_kind(layer) in lib.RECURRENT_LAYERS]
     expect(len(recurrent) >= 2,
            f"{what} should stack two recurrent layers (LSTM, GRU or SimpleRNN); its layers are "
-           f"{kinds}")
+           f"{', '.join(lib.declared(layer) for layer in stack)}")
     first = lib.inner(recurrent[0])
     expect(bool(getattr(first, "return_sequences", False)),
-           f"the first recurrent layer of {what} should return its whole sequence "
-           "(return_sequences=True) for the next one to read")
+           f"the first recurrent layer of {what}, {lib.declared(recurrent[0])}, should return "
+           "its whole sequence (return_sequences=True) for the next one to read")
     shape = lib.output_shape(net)
     expect(shape == (None, vocab),
            f"{what} should output one probability per character, shape (None, {vocab}); it "
@@ -104,7 +104,7 @@ def _check_language_model(net, what: str, vocab: int) -> None:
     activation = getattr(getattr(last, "activation", None), "__name__", "")
     expect(kinds[-1] == "Dense" and activation == "softmax",
            f"{what} should end with Dense({vocab}, activation=\"softmax\"); its last layer is "
-           f"{kinds[-1]} with activation {activation!r}")
+           f"{lib.declared(stack[-1])} with activation {activation!r}")
     declared = lib.input_shape(net)
     # (None, window) reads indices: an Embedding or a one-hot encoding turns them into numbers
     features = declared[-1] if declared is not None and len(declared) == 3 else None
