@@ -107,10 +107,13 @@ VARIANTS = [
 def one_hot(indices, vocab_size):
     """One-hot with TensorFlow: (batch, steps, vocab_size), float32."""
     return tf.one_hot(np.atleast_2d(indices), depth=vocab_size)''')},
-        loses=frozenset({"one_hot_has_vocab_axis_last", "one_hot_is_float32"}),
+        loses=frozenset({"one_hot_has_vocab_axis_last", "one_hot_is_float32",
+                         "one_hot_rejects_out_of_range"}),
         says={"one_hot_has_vocab_axis_last": "it returned an EagerTensor",
-              "one_hot_is_float32": "it returned an EagerTensor"},
-        why="tf.one_hot gives the right values as a tensor, not the numpy array asked for; Keras "
+              "one_hot_is_float32": "it returned an EagerTensor",
+              "one_hot_rejects_out_of_range": "but it returned a value"},
+        why="tf.one_hot gives the right values as a tensor, not the numpy array asked for, and "
+            "an all-zero row for an index outside the vocabulary instead of an error; Keras "
             "trains on tensors as well, so nothing further breaks",
     ),
     Variant(
@@ -120,10 +123,16 @@ def one_hot(indices, vocab_size):
     return keras.utils.to_categorical(indices, num_classes=vocab_size).astype("float32")''')},
         loses=frozenset({"one_hot_has_vocab_axis_last", "xy_targets_are_next_characters",
                          "hihello_model_predicts_ihello", "dense_model_has_no_recurrence",
-                         "sentence_model_predicts_next_characters"}),
-        says={"one_hot_has_vocab_axis_last": "batch axis"},
+                         "sentence_model_predicts_next_characters",
+                         "one_hot_rejects_out_of_range"}),
+        says={"one_hot_has_vocab_axis_last": "batch axis",
+              "one_hot_rejects_out_of_range": "it raised IndexError",
+              "hihello_model_predicts_ihello": "make_xy",
+              "dense_model_has_no_recurrence": "make_xy",
+              "sentence_model_predicts_next_characters": "make_xy"},
         why="to_categorical of one sequence gives (steps, vocab): x has no batch axis, so fit "
-            "refuses it and no model is trained",
+            "refuses it and no model is trained (the model checks say make_xy is the cause); "
+            "nor does it check the range: NumPy's IndexError comes through",
     ),
     Variant(
         "mistake-dense-history-from-wrong-model",
@@ -222,5 +231,131 @@ def one_hot(indices, vocab_size):
         why="keras.utils.to_categorical on the flattened indices (it squeezes a last axis of "
             "length 1), cast to float32; np.fromiter, text slices for x and y, a Sequential "
             "model built with add(), 10 units",
+    ),
+    Variant(
+        "mistake-one-hot-unchecked",
+        {"one_hot": (WHOLE_CELL, '''def one_hot(indices, vocab_size):
+    """The textbook one-liner: row i of the identity matrix is the one-hot vector of i."""
+    return np.eye(vocab_size, dtype=np.float32)[np.atleast_2d(indices)]''')},
+        loses=frozenset({"one_hot_rejects_out_of_range"}),
+        says={"one_hot_rejects_out_of_range": "it raised IndexError"},
+        why="np.eye(n)[indices] as blog posts and Stack Overflow answers write it: right for "
+            "valid indices, NumPy's IndexError past the end and a silent last row for -1",
+    ),
+    Variant(
+        "mistake-one-hot-upper-bound-only",
+        {"one_hot": ("indices.min() < 0 or indices.max() >= vocab_size",
+                     "indices.max() >= vocab_size")},
+        loses=frozenset({"one_hot_rejects_out_of_range"}),
+        says={"one_hot_rejects_out_of_range": "NumPy reads -1 as the last row"},
+        why="the bound a vocabulary size suggests, and not the other one: -1 wraps to the last "
+            "character without an error",
+    ),
+    Variant(
+        "mistake-decode-argmax-first-axis",
+        {"decode": ("values = values.argmax(axis=-1)", "values = np.argmax(values, axis=0)")},
+        loses=frozenset({"decode_reads_indices_and_probabilities"}),
+        says={"decode_reads_indices_and_probabilities": "argmax on the last axis"},
+        why="np.argmax(rows, axis=0), the axis of a column vector in linear-algebra notes: one "
+            "index per vocabulary character instead of per step",
+    ),
+    Variant(
+        "mistake-output-vocab-plus-one",
+        {"build_char_rnn": ("keras.layers.Dense(vocab_size, activation=\"softmax\")",
+                            "keras.layers.Dense(vocab_size + 1, activation=\"softmax\")")},
+        loses=frozenset({"char_rnn_returns_a_sequence_of_softmax",
+                         "hihello_model_predicts_ihello",
+                         "sentence_model_predicts_next_characters"}),
+        says={"char_rnn_returns_a_sequence_of_softmax": "the last axis should be 7",
+              "hihello_model_predicts_ihello": "because build_char_rnn",
+              "sentence_model_predicts_next_characters": "because build_char_rnn"},
+        why="len(chars) + 1 outputs, the habit of word-level tutorials that keep index 0 for "
+            "padding (Tokenizer's word_index starts at 1): one softmax entry too many",
+    ),
+    Variant(
+        "mistake-bidirectional-char-rnn",
+        {"build_char_rnn": ("keras.layers.SimpleRNN(units, return_sequences=True)(inputs)",
+                            "keras.layers.Bidirectional(\n"
+                            "        keras.layers.SimpleRNN(units, return_sequences=True))(inputs)")},
+        loses=frozenset({"char_rnn_returns_a_sequence_of_softmax",
+                         "hihello_model_predicts_ihello",
+                         "sentence_model_predicts_next_characters"}),
+        says={"char_rnn_returns_a_sequence_of_softmax": "Bidirectional(SimpleRNN(8",
+              "hihello_model_predicts_ihello": "Bidirectional(SimpleRNN(8",
+              "sentence_model_predicts_next_characters": "Bidirectional(SimpleRNN(16"},
+        why="Bidirectional, as text-classification tutorials wrap their LSTMs: its backward "
+            "half reads the next character, so the models 'predict' 6 of 6 by looking ahead; "
+            "each model is refused for the layer it has",
+    ),
+    Variant(
+        "correct-identity-take-gru-reset-before",
+        {
+            "one_hot": (WHOLE_CELL, '''def one_hot(indices, vocab_size):
+    indices = np.array(indices, ndmin=2)
+    if np.any((indices < 0) | (indices >= vocab_size)):
+        raise ValueError(f"indices must lie in [0, {vocab_size})")
+    return np.take(np.identity(vocab_size, dtype=np.float32), indices, axis=0)'''),
+            "build_char_rnn": (WHOLE_CELL, '''def build_char_rnn(vocab_size, units):
+    inputs = keras.layers.Input(shape=(None, vocab_size))
+    states = keras.layers.GRU(units, return_sequences=True, reset_after=False)(inputs)
+    return keras.Model(inputs, keras.layers.Dense(vocab_size, activation="softmax")(states))'''),
+        },
+        why="np.take on np.identity (NumPy's documentation idiom for picking rows) and a GRU "
+            "with reset_after=False, the TensorFlow 1 / CuDNN-free setting older tutorials use "
+            "(3u(d + u + 1) parameters, one bias per gate)",
+    ),
+    Variant(
+        "correct-put-along-axis-sequential-dense",
+        {
+            "one_hot": (WHOLE_CELL, '''def one_hot(indices, vocab_size):
+    idx = np.asarray(indices)
+    if idx.ndim == 1:
+        idx = idx.reshape(1, -1)
+    if (idx < 0).any() or (idx >= vocab_size).any():
+        raise ValueError("index outside the vocabulary")
+    out = np.zeros(idx.shape + (vocab_size,), dtype=np.float32)
+    np.put_along_axis(out, idx[..., np.newaxis], 1.0, axis=-1)
+    return out'''),
+            "encode": (WHOLE_CELL, '''def encode(text, char_to_index):
+    if text == "":
+        raise ValueError("empty text")
+    missing = set(text) - char_to_index.keys()
+    if missing:
+        raise ValueError(f"characters not in the vocabulary: {sorted(missing)}")
+    return np.array(list(map(char_to_index.get, text)))'''),
+            "build_dense_model": (WHOLE_CELL, '''def build_dense_model(vocab_size, units):
+    return keras.Sequential([
+        keras.Input(shape=(None, vocab_size)),
+        keras.layers.TimeDistributed(keras.layers.Dense(units, activation="tanh")),
+        keras.layers.TimeDistributed(keras.layers.Dense(vocab_size, activation="softmax")),
+    ])'''),
+        },
+        why="np.put_along_axis into zeros, a set difference for unknown characters (all of them "
+            "named), and the model without memory as a Sequential of TimeDistributed(Dense) "
+            "layers, the Keras 2 tutorials' spelling of a per-step layer",
+    ),
+    Variant(
+        "correct-stacked-lstm-argmax-decode",
+        {
+            "decode": (WHOLE_CELL, '''def decode(values, index_to_char):
+    values = np.asarray(values)
+    if values.ndim > 1:
+        values = np.argmax(values, axis=-1)
+    return "".join([index_to_char[i] for i in values.tolist()])'''),
+            "make_xy": (WHOLE_CELL, '''def make_xy(text, char_to_index):
+    ids = encode(text, char_to_index)
+    inputs, targets = ids[:-1], ids[1:]
+    return one_hot(inputs[np.newaxis, :], len(char_to_index)), targets.reshape(1, -1)'''),
+            "hidden_units": (WHOLE_CELL, "HIDDEN_UNITS = 16"),
+            "build_char_rnn": (WHOLE_CELL, '''def build_char_rnn(vocab_size, units):
+    """Two LSTMs, as karpathy's char-rnn stacks them (here small)."""
+    inputs = keras.Input(shape=(None, vocab_size))
+    hidden = keras.layers.LSTM(units, return_sequences=True)(inputs)
+    hidden = keras.layers.LSTM(units, return_sequences=True)(hidden)
+    outputs = keras.layers.Dense(vocab_size, activation="softmax")(hidden)
+    return keras.Model(inputs=inputs, outputs=outputs)'''),
+        },
+        why="karpathy's char-rnn stacks two LSTM layers: the parameter count is the sum of "
+            "both by formula; make_xy passes a 2-D batch to one_hot and reshapes the targets",
     ),
 ]

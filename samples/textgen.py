@@ -62,7 +62,7 @@ VARIANTS = [
         loses=frozenset({"windows_pair_each_window_with_the_next_character",
                          "saved_model_bits_per_character", "generate_is_seeded"}),
         says={"windows_pair_each_window_with_the_next_character": "off by one",
-              "saved_model_bits_per_character": "bits per character",
+              "saved_model_bits_per_character": "because make_dataset",
               "generate_is_seeded": "copies"},
         why="the target is the window's own last character: the model learns to copy what it "
             "reads (20.2 bits per character on the holdout) and writes its seed's last "
@@ -95,15 +95,19 @@ VARIANTS = [
                            "        logits = np.log(p) / temperature\n"
                            "    q = np.exp(logits - np.max(logits))\n"),
                           "    q = p * temperature\n")},
-        loses=frozenset({"sample_temperature_reshapes", "sample_near_zero_is_argmax"}),
-        says={"sample_temperature_reshapes": "no effect"},
+        loses=frozenset({"sample_temperature_reshapes", "sample_near_zero_is_argmax",
+                         "generate_follows_the_model"}),
+        says={"sample_temperature_reshapes": "no effect",
+              "generate_follows_the_model": "because sample"},
         why="p * T renormalised is p again: every temperature draws like temperature 1",
     ),
     Variant(
         student="mistake-sample-temperature-inverted",
         edits={"sample": ("logits = np.log(p) / temperature", "logits = np.log(p) * temperature")},
-        loses=frozenset({"sample_temperature_reshapes", "sample_near_zero_is_argmax"}),
-        says={"sample_temperature_reshapes": "the wrong way round"},
+        loses=frozenset({"sample_temperature_reshapes", "sample_near_zero_is_argmax",
+                         "generate_follows_the_model"}),
+        says={"sample_temperature_reshapes": "the wrong way round",
+              "generate_follows_the_model": "because sample"},
         why="log p times T is p ** T: low temperatures flatten instead of sharpening",
     ),
     Variant(
@@ -143,12 +147,152 @@ VARIANTS = [
               "generate_follows_the_model": "should return"},
         why="returns the prompt with the new characters, as a chat window would show them",
     ),
+    Variant(
+        student="mistake-model-not-handed-in",
+        edits={"train": ("TRAIN_CHARS = 200_000", "TRAIN_CHARS = 10_000")},
+        files={"textgen_model.keras": None},
+        loses=frozenset({"saved_model_bits_per_character", "generate_follows_the_model"}),
+        says={"saved_model_bits_per_character": "no textgen_model.keras was submitted",
+              "generate_follows_the_model": "no textgen_model.keras was submitted"},
+        why="the notebook handed in without its model file (a quick run, so the grader's run "
+            "trains for seconds): only the two checks that read the file are lost, build_model "
+            "and generate are judged as written",
+    ),
+    Variant(
+        student="mistake-shuffle-before-windows",
+        edits={"make_dataset": (WHOLE_CELL, '''
+def make_dataset(ids, window, batch_size, shuffle=False):
+    ds = tf.data.Dataset.from_tensor_slices(np.asarray(ids))
+    if shuffle:
+        ds = ds.shuffle(10_000, seed=SEED)
+    ds = ds.window(window + 1, shift=1, drop_remainder=True)
+    ds = ds.flat_map(lambda w: w.batch(window + 1))
+    ds = ds.map(lambda chunk: (chunk[:-1], chunk[-1]))
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+''')},
+        files=_own("mistake-shuffle-before-windows"),
+        loses=frozenset({"windows_pair_each_window_with_the_next_character",
+                         "saved_model_bits_per_character"}),
+        says={"windows_pair_each_window_with_the_next_character": "not the ids before",
+              "saved_model_bits_per_character": "because make_dataset"},
+        why="Dataset.shuffle placed first, as tf.data guides put it right after "
+            "from_tensor_slices for rows that are examples: here it shuffles the characters, so "
+            "every training window is noise and the model learns letter frequencies only",
+    ),
+    Variant(
+        student="mistake-vocabulary-first-seen",
+        edits={"build_vocabulary": ("chars = sorted(set(text))",
+                                    "chars = list(dict.fromkeys(text))")},
+        files=_own("mistake-vocabulary-first-seen"),
+        loses=frozenset({"vocabulary_sorted_and_invertible", "saved_model_bits_per_character",
+                         "generate_follows_the_model"}),
+        says={"vocabulary_sorted_and_invertible": "first appear",
+              "saved_model_bits_per_character": "because build_vocabulary",
+              "generate_follows_the_model": "because build_vocabulary"},
+        why="karpathy's min-char-rnn numbers characters as list(set(data)) gives them; made "
+            "stable with dict.fromkeys it is the order of first appearance, so the saved model "
+            "reads other indices than the sorted ones the grader encodes text with: its bits "
+            "and the cost of its own text under them both name build_vocabulary",
+    ),
+    Variant(
+        student="mistake-keras-io-sample-global-random",
+        edits={"sample": (WHOLE_CELL, '''
+def sample(probabilities, temperature, rng):
+    """keras-io's character LSTM example: reweight, then one multinomial draw."""
+    if not np.isfinite(temperature) or temperature <= 0:
+        raise ValueError("temperature must be positive")
+    preds = np.asarray(probabilities).astype("float64")
+    with np.errstate(divide="ignore"):
+        preds = np.log(preds) / temperature
+    exp_preds = np.exp(preds - np.max(preds))
+    preds = exp_preds / np.sum(exp_preds)
+    probas = np.random.multinomial(1, preds, 1)
+    return int(np.argmax(probas))
+''')},
+        loses=frozenset({"sample_follows_the_distribution", "generate_is_seeded"}),
+        says={"sample_follows_the_distribution": "use the rng you are given",
+              "generate_is_seeded": "because sample"},
+        why="keras-io's sample() as published draws with np.random.multinomial, NumPy's global "
+            "generator, and ignores the rng: draws and texts never repeat for a seed",
+    ),
+    Variant(
+        student="mistake-generate-ignores-temperature",
+        edits={"generate": ("index = sample(probabilities, temperature, rng)",
+                            "index = sample(probabilities, 1.0, rng)")},
+        loses=frozenset({"generate_follows_the_model"}),
+        says={"generate_follows_the_model": "temperature"},
+        why="sample is right but generate draws at temperature 1 whatever it is given, as "
+            "examples that hard-code the model's own distribution do",
+    ),
     # --- other correct answers ----------------------------------------------------------------
     Variant(
         student="correct-timeseries-dataset",
         edits=_TIMESERIES,
         why="keras.utils.timeseries_dataset_from_array instead of Dataset.window; the model is "
             "the solution's (the pairs are the same)",
+    ),
+    Variant(
+        student="correct-category-encoding",
+        edits={"build_model": ("keras.layers.Embedding(vocab_size, EMBED_DIM),",
+                               'keras.layers.CategoryEncoding(vocab_size, output_mode="one_hot"),'),
+               "make_dataset": ("ds.flat_map(lambda w: w.batch(window + 1))",
+                                "ds.flat_map(lambda w: w.batch(window + 1, drop_remainder=True))")},
+        files=_own("correct-category-encoding"),
+        why="one-hot inputs inside the model with keras.layers.CategoryEncoding (the notebook's "
+            "'Embedding (or one-hot)', as Keras' preprocessing guide encodes categories): no "
+            "weights, 47 inputs to the first LSTM, a trained model of its own. CategoryEncoding "
+            "needs windows of a known length in training, so the windows are batched with "
+            "drop_remainder=True, as the tf.data guide's windowing example does",
+    ),
+    Variant(
+        student="correct-sliding-window-pipeline",
+        edits={"make_dataset": (WHOLE_CELL, '''
+def make_dataset(ids, window, batch_size, shuffle=False):
+    """All windows at once with NumPy's sliding_window_view, then a tf.data pipeline of pairs
+    whose batches are shuffled (the tf.data performance guide's order: batch, then shuffle)."""
+    ids = np.asarray(ids)
+    x = np.lib.stride_tricks.sliding_window_view(ids[:-1], window)
+    y = ids[window:]
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
+    if shuffle:
+        ds = ds.shuffle(64, seed=SEED, reshuffle_each_iteration=True)
+    return ds.prefetch(tf.data.AUTOTUNE)
+''')},
+        why="sliding_window_view cuts every window in NumPy, from_tensor_slices((x, y)) makes "
+            "the pairs and whole batches are shuffled; the model is the solution's (the pairs "
+            "are the same)",
+    ),
+    Variant(
+        student="correct-keras-io-sample-with-rng",
+        edits={"sample": (WHOLE_CELL, '''
+def sample(probabilities, temperature, rng):
+    """keras-io's character LSTM example, drawing with the generator it is given."""
+    if not (temperature > 0 and np.isfinite(temperature)):
+        raise ValueError(f"temperature should be a positive number, got {temperature}")
+    preds = np.asarray(probabilities).astype("float64")
+    with np.errstate(divide="ignore"):
+        preds = np.log(preds) / temperature
+    exp_preds = np.exp(preds - np.max(preds))
+    preds = exp_preds / np.sum(exp_preds)
+    return int(np.argmax(rng.multinomial(1, preds)))
+''')},
+        why="keras-io's sample() (log / T, exp, normalise, one multinomial draw, argmax of the "
+            "one-hot result), with rng.multinomial instead of np.random's",
+    ),
+    Variant(
+        student="correct-gumbel-max-sampling",
+        edits={"sample": (WHOLE_CELL, '''
+def sample(probabilities, temperature, rng):
+    """The Gumbel-max trick: argmax(log p / T + Gumbel noise) is a draw from p ** (1 / T)."""
+    if not math.isfinite(temperature) or temperature <= 0:
+        raise ValueError("the temperature must be a positive number")
+    p = np.asarray(probabilities, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        scores = np.log(p) / temperature
+    return int(np.argmax(scores + rng.gumbel(size=p.shape)))
+''')},
+        why="the Gumbel-max trick of sampling blog posts and papers (no normalisation at all): "
+            "other draws than rng.choice's for the same seed, from the same distribution",
     ),
     Variant(
         student="correct-softmax-cumsum-sampling",

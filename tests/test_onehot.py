@@ -18,8 +18,8 @@ from autograder.checks.onehot import test_onehot as checks
 ASSIGNMENT = "onehot"
 
 
-def test_the_checks_are_worth_24_points() -> None:
-    assert sum(check_points(ASSIGNMENT).values()) == 24
+def test_the_checks_are_worth_25_points() -> None:
+    assert sum(check_points(ASSIGNMENT).values()) == 25
 
 
 def test_no_model_without_memory_gets_more_than_dense_best() -> None:
@@ -77,3 +77,52 @@ def test_a_one_hot_without_batch_axis_or_on_the_wrong_axis_is_named(check_messag
     check = checks.test_one_hot_has_vocab_axis_last
     assert "batch axis" in check_message(ASSIGNMENT, check, one_hot=no_batch)
     assert "should be the last axis" in check_message(ASSIGNMENT, check, one_hot=swapped)
+
+
+def _upper_bound_only(indices, vocab_size):
+    indices = np.atleast_2d(indices)
+    if indices.max() >= vocab_size:
+        raise ValueError("index too large")
+    return np.eye(vocab_size, dtype=np.float32)[indices]
+
+
+@pytest.mark.parametrize("one_hot,says", [
+    (lambda indices, vocab_size: np.eye(vocab_size, dtype=np.float32)[np.atleast_2d(indices)],
+     "it raised IndexError (NumPy's error"),
+    (_upper_bound_only, "NumPy reads -1 as the last row"),
+], ids=["no-range-check", "upper-bound-only"])
+def test_an_unchecked_one_hot_is_named(check_message, one_hot: Callable, says: str) -> None:
+    message = check_message(ASSIGNMENT, checks.test_one_hot_rejects_out_of_range, one_hot=one_hot)
+    assert says in message
+
+
+def test_a_one_hot_that_rejects_everything_rejects_nothing(check_message) -> None:
+    def one_hot(indices, vocab_size):
+        raise ValueError("index out of range")
+
+    message = check_message(ASSIGNMENT, checks.test_one_hot_rejects_out_of_range, one_hot=one_hot)
+    assert "also answer valid input" in message
+
+
+def test_a_model_that_reads_ahead_is_named(tmp_path) -> None:
+    """A Bidirectional layer, or a Conv1D that pads both sides, sees the character it is to
+    predict: the model checks refuse it whatever its accuracy."""
+    import keras
+
+    from autograder.boundary import Artefacts
+    from autograder.sandbox.exporter import export
+
+    def build(middle):
+        inputs = keras.Input((None, 7))
+        return keras.Model(inputs, keras.layers.Dense(7, activation="softmax")(middle(inputs)))
+
+    models = {"char_rnn": build(keras.layers.Bidirectional(
+                  keras.layers.SimpleRNN(4, return_sequences=True))),
+              "dense_model": build(keras.layers.Conv1D(4, 3, padding="same"))}
+    probes = [{"name": name, "global": name} for name in models]
+    export(probes, str(tmp_path), models)
+    art = Artefacts(tmp_path, probes=probes)
+    with pytest.raises(checks.CheckFailed, match=r"Bidirectional\(SimpleRNN\(4, return_seq"):
+        checks.test_char_rnn_returns_a_sequence_of_softmax(art)
+    with pytest.raises(checks.CheckFailed, match="Conv1D.*reads the steps after each one"):
+        checks._char_accuracy(art, "dense_model", "hihello_vocabulary", cases.HIHELLO)

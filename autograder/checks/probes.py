@@ -33,6 +33,16 @@ def dict_arg(mapping: dict) -> dict:
     return {"__dict_items__": [[k, v] for k, v in mapping.items()]}
 
 
-def global_arg(global_name: str) -> dict:
-    """An argument taken from the notebook's own variable (e.g. the sizes it declares)."""
-    return {"__global__": global_name}
+def global_arg(global_name: str, otherwise: Any = None) -> dict:
+    """An argument taken from the notebook's own variable (e.g. the sizes it declares); with
+    `otherwise` (another argument), that one where the notebook never defined the variable."""
+    arg: dict = {"__global__": global_name}
+    if otherwise is not None:
+        arg["__else__"] = otherwise
+    return arg
+
+
+def call_arg(function: str, *args: Any) -> dict:
+    """An argument that is what the notebook's `function` returns for `args` (a model its own
+    builder makes, for a function that needs one)."""
+    return {"__call__": function, "args": list(args)}

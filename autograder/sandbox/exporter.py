@@ -24,8 +24,18 @@ def _encode_arg(value):
         return tuple(_encode_arg(v) for v in value["__tuple__"])
     if isinstance(value, dict) and "__global__" in value:
         if value["__global__"] not in _GLOBALS:
+            if "__else__" in value:  # what to use when the notebook never defined it
+                return _encode_arg(value["__else__"])
             raise NameError(f"name '{value['__global__']}' is not defined")
         return _GLOBALS[value["__global__"]]
+    if isinstance(value, dict) and "__call__" in value:  # a notebook function's result,
+        key = json.dumps(value, sort_keys=True)  # made once: every probe gets the same object
+        if key not in _CALLED:
+            func = _GLOBALS.get(value["__call__"])
+            if func is None:
+                raise NameError(f"name '{value['__call__']}' is not defined")
+            _CALLED[key] = func(*_encode_arg(value.get("args", [])))
+        return _CALLED[key]
     if isinstance(value, dict):
         return {k: _encode_arg(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -106,6 +116,7 @@ def export(probes, outdir, namespace):
     """Evaluate each probe against the student's `namespace` and write `manifest.json`."""
     global _GLOBALS
     _GLOBALS = namespace
+    _CALLED.clear()
     os.makedirs(outdir, exist_ok=True)
     manifest = {}
     for probe in probes:
@@ -129,3 +140,4 @@ def export(probes, outdir, namespace):
 
 
 _GLOBALS = {}
+_CALLED = {}

@@ -18,6 +18,14 @@ ONE_HOT_CASES = (
     ([[1, 3]], 6),
 )
 
+# (indices, vocab_size, what is wrong with them): one past the end, negative in a batch (NumPy
+# reads -1 as the last row of np.eye), far past the end; never the notebook's own cases.
+ONE_HOT_OUT_OF_RANGE = (
+    ([1, 3, 0], 3, "an index equal to vocab_size"),
+    ([[0, 2], [-1, 1]], 4, "a negative index"),
+    ([[6, 1]], 4, "an index past vocab_size"),
+)
+
 ENCODE_ALPHABET = "zyxwvuea -éà"  # indices deliberately not in alphabetical order
 ENCODE_TEXTS = ("wave", "x", "zz zz", "é-à")
 XY_TEXTS = (HIHELLO, "abcabd", "héllo ✓")

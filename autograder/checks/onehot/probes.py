@@ -16,6 +16,8 @@ PROBES: list[dict] = [
     call("encode_empty", "encode", "", cases.char_to_index(cases.ENCODE_ALPHABET)),
     *[call(f"one_hot_{i}", "one_hot", array_arg(indices, "int64"), size)
       for i, (indices, size) in enumerate(cases.ONE_HOT_CASES)],
+    *[call(f"one_hot_out_of_range_{i}", "one_hot", array_arg(indices, "int64"), size)
+      for i, (indices, size, _) in enumerate(cases.ONE_HOT_OUT_OF_RANGE)],
     call("decode_indices", "decode", array_arg(cases.DECODE_INDICES, "int64"),
          dict_arg(cases.index_to_char(cases.DECODE_ALPHABET))),
     call("decode_probabilities", "decode",
@@ -30,4 +32,7 @@ PROBES: list[dict] = [
     variable("dense_model", "dense_model"),
     call("sentence_vocabulary", "build_vocabulary", cases.SENTENCE),
     variable("sentence_model", "sentence_model"),
+    # the sentence's own pairs, to tell a model trained on wrong pairs from an undertrained one
+    call("sentence_xy", "make_xy", cases.SENTENCE,
+         cases.char_to_index("".join(cases.vocabulary(cases.SENTENCE)))),
 ]

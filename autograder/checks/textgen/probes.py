@@ -1,17 +1,21 @@
 """What the student's process exports for the textgen checks (plain data, no code).
 
 The saved model is not exported from the student's process: the checks read the grader's own
-copy of the submitted file. generate is called with the notebook's own model (the file it loads).
+copy of the submitted file. generate is called with the notebook's own model (the file it loads)
+or, where the notebook has none (no file handed in, training stopped), with one its own
+build_model makes at the notebook's sizes: generate's checks then judge generate, not training.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks.probes import array_arg, call, dict_arg, global_arg, variable
+from autograder.checks.probes import array_arg, call, call_arg, dict_arg, global_arg, variable
 from autograder.checks.textgen import cases
 
-_MAPPING = {char: i for i, char in enumerate(sorted(set(cases.ENCODE_TEXT)))}
+_MODEL = global_arg("model", call_arg("build_model", global_arg("VOCAB_SIZE"),
+                                       global_arg("WINDOW"), global_arg("UNITS")))
+"""The notebook's model, else a model of its build_model (the same one for every probe)."""
 
 PROBES: list[dict] = [
     variable("seed", "SEED"),
@@ -19,9 +23,11 @@ PROBES: list[dict] = [
     # the vocabulary and encode
     *[call(f"vocabulary_{i}", "build_vocabulary", text)
       for i, text in enumerate(cases.VOCAB_TEXTS)],
-    call("encoded", "encode", cases.ENCODE_TEXT, dict_arg(_MAPPING)),
-    # the training pairs, through make_dataset
+    call("encoded", "encode", cases.ENCODE_TEXT, dict_arg(cases.ENCODE_MAPPING)),
+    # the training pairs, through make_dataset, in order and shuffled as training reads them
     *[call(f"pairs_{i}", "make_pairs", array_arg(ids, "int32"), window)
+      for i, (ids, window) in enumerate(cases.PAIR_CASES)],
+    *[call(f"shuffled_pairs_{i}", "make_pairs", array_arg(ids, "int32"), window, True)
       for i, (ids, window) in enumerate(cases.PAIR_CASES)],
     # sample, many draws at a time
     *[call(f"draws_{i}", "sample_many", array_arg(list(cases.DISTRIBUTION), "float64"),
@@ -40,16 +46,19 @@ PROBES: list[dict] = [
            temperature if np.isfinite(temperature) else array_arg(str(temperature), "float64"),
            1, 5)
       for i, temperature in enumerate(cases.BAD_TEMPERATURES)],
-    # generate, with the notebook's model
-    call("generated", "generate", global_arg("model"), cases.SEED_TEXTS[0],
+    # generate, with the notebook's model (whether it has one: its messages say which was used)
+    variable("notebook_model", "model"),
+    call("generated", "generate", _MODEL, cases.SEED_TEXTS[0],
          cases.GENERATE_LENGTH, 1.0, cases.GENERATE_SEEDS[0]),
-    call("generated_again", "generate", global_arg("model"), cases.SEED_TEXTS[0],
+    call("generated_again", "generate", _MODEL, cases.SEED_TEXTS[0],
          cases.GENERATE_LENGTH, 1.0, cases.GENERATE_SEEDS[0]),
-    call("generated_other", "generate", global_arg("model"), cases.SEED_TEXTS[0],
+    call("generated_other", "generate", _MODEL, cases.SEED_TEXTS[0],
          cases.GENERATE_LENGTH, 1.0, cases.GENERATE_SEEDS[1]),
-    call("generated_short", "generate", global_arg("model"), cases.SHORT_SEED, 12, 1.0, 3),
-    call("generated_cool", "generate", global_arg("model"), cases.SEED_TEXTS[1],
+    call("generated_short", "generate", _MODEL, cases.SHORT_SEED, 12, 1.0, 3),
+    call("generated_cool", "generate", _MODEL, cases.SEED_TEXTS[1],
          cases.FOLLOW_LENGTH, cases.FOLLOW_TEMPERATURE, 4),
+    call("generated_cold", "generate", _MODEL, cases.SEED_TEXTS[0],
+         cases.COLD_GENERATE_LENGTH, cases.COLD_GENERATE_TEMPERATURE, 5),
     # the model builder, at sizes of the grader's
     call("built", "build_model", *cases.BUILD),
 ]
