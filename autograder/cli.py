@@ -444,7 +444,7 @@ def parser() -> argparse.ArgumentParser:
                                    "a restart resumes where it stopped.")
     _service_options(w)
     w.add_argument("--store", type=Path, metavar="DIR",
-                   help="the grade store (default: STATE/grades)")
+                   help="the grade store (default: COURSE/grades, as `grade --store grades/`)")
     w.add_argument("--db", metavar="URL",
                    help="also push each grade to this nbgrader gradebook (sqlite:///gradebook.db)")
     w.add_argument("--once", action="store_true", help="grade what has arrived, then exit")

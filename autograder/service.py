@@ -112,7 +112,8 @@ class Paths:
     state: Path
     """The service's own state: ledger/, heartbeat.json, the lock."""
     store: Path
-    """The grade store (as `grade --store`)."""
+    """The grade store: by default the course's grades/, which the README's `grade --store
+    grades/` uses too, so the instructor's later run keeps what the service graded."""
 
     @classmethod
     def of(cls, exchange_root: Path | None = None, course: Path | None = None,
@@ -120,7 +121,7 @@ class Paths:
         course = Path(course or course_config.ROOT)
         state = Path(state or course / "service")
         return cls(Path(exchange_root or course_config.EXCHANGE_ROOT), course, state,
-                   Path(store or state / "grades"))
+                   Path(store or course / "grades"))
 
     @property
     def submitted(self) -> Path:

@@ -264,7 +264,7 @@ def test_each_student_fetches_only_their_own_trusted_page(klass: dict) -> None:
     proc = run(*watch("--once", "--workers", "2", "--db", db))
     log = proc.stderr
     stored = {json.loads(p.read_text())["student"]: json.loads(p.read_text())
-              for p in (klass["state"] / "grades").rglob("*.json")}
+              for p in (klass["course"] / "grades").rglob("*.json")}
     points = stored[ada]["max_score"]
     pages = {name: fetched_page(name) for name in (ada, ben, cy)}
     assert total(pages[ada]) == stored[ada]["score"] == points
@@ -308,7 +308,7 @@ def test_over_the_ration_a_student_gets_the_total_and_when_detail_comes(klass: d
     command = watch("--once", "--workers", "1")
     run(PYTHON, config, *command[3:], env={**os.environ, "PYTHONPATH": str(ROOT)})
     page = fetched_page(ada)
-    stored = next(json.loads(p.read_text()) for p in (klass["state"] / "grades").rglob("*.json")
+    stored = next(json.loads(p.read_text()) for p in (klass["course"] / "grades").rglob("*.json")
                   if json.loads(p.read_text())["student"] == ada)
     assert total(page) == stored["score"]
     assert "next detailed page can come from" in page
