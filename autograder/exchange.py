@@ -128,21 +128,22 @@ def collect(item: Inbound, exchange: Path, into: Path,
     """Copy the plain files of a submission folder into `into` (nbgrader's
     submitted/<student>/<assignment>/, replaced whole); return what was left out and why."""
     source = item.path(exchange, course)
-    settings = course_config.ASSIGNMENTS[item.assignment]
     staging = into.with_name(f".{into.name}.collecting")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True, mode=0o700)
     skipped = []
+    budget = course_config.DISK_BYTES  # what one sandbox may hold: no submission needs more
     try:
         with os.scandir(source) as entries:
             for count, entry in enumerate(entries):
                 if count >= MAX_FILES:
                     skipped.append("more files than a submission holds")
                     break
-                data = _read_plain(source, entry.name, _limit(entry.name, settings))
+                data = _read_plain(source, entry.name, min(_limit(entry.name), budget))
                 if data is None or not NAME.fullmatch(entry.name) or entry.name.startswith("."):
                     skipped.append(f"{entry.name}: not a plain file of a submission's size")
                     continue
+                budget -= len(data)
                 (staging / entry.name).write_bytes(data)
     except OSError as exc:
         skipped.append(f"the folder could not be read ({exc.strerror})")
@@ -155,7 +156,7 @@ def collect(item: Inbound, exchange: Path, into: Path,
     return skipped
 
 
-def _limit(name: str, settings: course_config.Assignment) -> int:
+def _limit(name: str) -> int:
     if name in ("timestamp.txt", "submission_secret.txt"):
         return SECRET_BYTES
     return course_config.MAX_FILE_BYTES

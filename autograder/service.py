@@ -409,7 +409,10 @@ class Status:
 
     def lines(self) -> list[str]:
         beat = self.heartbeat
-        out = [f"service: {beat.get('state', 'never started')}"
+        state = beat.get("state", "never started")
+        if state in ("starting", "running") and not _alive(beat.get("pid")):
+            state = "stopped without saying so (killed, or the machine restarted)"
+        out = [f"service: {state}"
                + (f" (pid {beat['pid']}, last look {_utc(beat['last_pass'])})"
                   if beat.get("last_pass") else ""),
                f"queue: {self.queue} submission(s) waiting",
@@ -427,6 +430,18 @@ class Status:
         out += [f"ungraded: {name}" for name in self.ungraded]
         out += [f"refused: {name}" for name in self.refused]
         return out
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def status(paths: Paths, check_owner: bool = True) -> Status:
