@@ -36,7 +36,7 @@ from autograder.progress import Reporter, as_reporter
 from autograder.reports import write_atomic
 from autograder.safetext import printable
 from autograder.scoring.results import SubmissionResult
-from autograder.store import GradeStore, _safe
+from autograder.store import GradeStore, file_name_for
 
 FINAL = {"released", "superseded", "refused"}
 """Ledger states after which a folder is not looked at again (unless it changes)."""
@@ -80,26 +80,25 @@ class Ledger:
         self.directory = Path(directory)
 
     def _path(self, name: str) -> Path:
-        return self.directory / f"{_safe(name)}.json"
+        return self.directory / f"{file_name_for(name)}.json"
 
-    def get(self, name: str) -> Entry | None:
+    @staticmethod
+    def _read(path: Path) -> Entry | None:
+        """The entry in `path`; None for a file missing or not an entry (written by hand)."""
         try:
-            data = json.loads(self._path(name).read_text(encoding="utf-8"))
-            return Entry(**data)
+            return Entry(**json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
             return None
+
+    def get(self, name: str) -> Entry | None:
+        return self._read(self._path(name))
 
     def put(self, entry: Entry) -> None:
         write_atomic(self._path(entry.name), json.dumps(asdict(entry), indent=1))
 
     def entries(self) -> list[Entry]:
-        out = []
-        for path in sorted(self.directory.glob("*.json")) if self.directory.is_dir() else []:
-            try:
-                out.append(Entry(**json.loads(path.read_text(encoding="utf-8"))))
-            except (OSError, ValueError, TypeError):
-                continue
-        return out
+        paths = sorted(self.directory.glob("*.json")) if self.directory.is_dir() else []
+        return [entry for entry in map(self._read, paths) if entry is not None]
 
 
 @dataclass

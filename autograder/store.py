@@ -28,7 +28,7 @@ def checks_version(assignment: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _safe(name: str) -> str:
+def file_name_for(name: str) -> str:
     """A file name for `name`: readable, and distinct for distinct names (two students whose
     names differ only in characters a file name cannot hold never share a stored result)."""
     tag = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
@@ -42,7 +42,8 @@ class GradeStore:
         self.directory = Path(directory)
 
     def _path(self, student: str, assignment: str, notebook: str) -> Path:
-        return self.directory / _safe(assignment) / _safe(student) / f"{_safe(notebook)}.json"
+        return (self.directory / file_name_for(assignment) / file_name_for(student)
+                / f"{file_name_for(notebook)}.json")
 
     def get(self, student: str, assignment: str, notebook: str, digest: str,
             version: str) -> SubmissionResult | None:
